@@ -1,0 +1,111 @@
+"""The Mesa agents: residents, volunteers, professionals, meeting places, the front desk.
+
+Agents hold the state that changes during a run. Fixed resident traits live in
+:class:`sim.population.Residents` arrays (read through properties), so a
+resident without a need costs nothing per day: the model acts on needs and
+events, never by looping over all residents.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+import mesa
+
+if TYPE_CHECKING:
+    from .model import Need, Neighbourhood
+
+
+class Resident(mesa.Agent):
+    """A resident: may have needs, and may help others as a tie or neighbour."""
+
+    model: Neighbourhood
+
+    def __init__(self, model: Neighbourhood, rid: int):
+        super().__init__(model)
+        self.rid = rid
+        self.informal_load = 0  # needs this resident is helping with now
+        self.volunteer: Volunteer | None = None
+
+    @property
+    def reluctance_ask(self) -> float:
+        return float(self.model.residents.reluctance_ask[self.rid])
+
+    @property
+    def reluctance_help(self) -> float:
+        return float(self.model.residents.reluctance_help[self.rid])
+
+    @property
+    def trust(self) -> float:
+        return float(self.model.residents.trust[self.rid])
+
+    @property
+    def ties(self) -> set[int]:
+        return self.model.residents.ties[self.rid]
+
+
+class Volunteer(mesa.Agent):
+    """A resident active in the volunteer initiative (klussenbank)."""
+
+    model: Neighbourhood
+
+    def __init__(self, model: Neighbourhood, resident: Resident, motivation: float):
+        super().__init__(model)
+        self.resident = resident
+        resident.volunteer = self
+        self.motivation = motivation
+        self.tasks = 0
+        self.active = True
+
+    def upkeep(self, loss_unclear_per_day: float) -> None:
+        """Daily motivation change; below the threshold the volunteer drops out."""
+        v = self.model.scenario.volunteers
+        full = self.tasks >= v.capacity_tasks
+        change = -loss_unclear_per_day
+        change += -v.motivation_loss_overload_per_day if full else v.motivation_recovery_per_day
+        self.motivation = min(1.0, self.motivation + change)
+        if self.motivation < v.dropout_threshold:
+            self.active = False
+            self.resident.volunteer = None
+            self.model.volunteer_dropped(self)
+
+
+class Professional(mesa.Agent):
+    """A wijkteam professional with a caseload of at most ``caseload_max`` cases."""
+
+    model: Neighbourhood
+
+    def __init__(self, model: Neighbourhood, index: int):
+        super().__init__(model)
+        self.index = index
+        self.cases: set[int] = set()
+
+    @property
+    def load_share(self) -> float:
+        return len(self.cases) / self.model.scenario.wijkteam.caseload_max
+
+
+class MeetingPlace(mesa.Agent):
+    """A community living room: visits build familiarity, needs surface, hosts take questions."""
+
+    model: Neighbourhood
+
+    def __init__(self, model: Neighbourhood, index: int, members):
+        super().__init__(model)
+        self.index = index
+        self.members = members  # resident ids who visit this place
+        self.questions: deque[Need] = deque()
+        self.overloaded_days = 0
+        self.visits = 0
+
+
+class FrontDesk(mesa.Agent):
+    """The vraagwijzer: handles a number of requests a day, resolves or refers them."""
+
+    model: Neighbourhood
+
+    def __init__(self, model: Neighbourhood):
+        super().__init__(model)
+        self.queue: deque[Need] = deque()
+        self.credit = 0.0  # unused fractional capacity carried to the next day

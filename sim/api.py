@@ -1,0 +1,78 @@
+"""The run API: ``run(scenario, seed)`` and a steppable ``Simulation``.
+
+A caller can follow a run (``progress``) and stop it (``cancel``); the dashboard
+steps a ``Simulation`` day by day. Both return the same :class:`RunResult`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from .model import Neighbourhood
+from .params import Scenario
+from .results import RunResult, build_result
+from .scenario import InputError, load_scenario
+
+ProgressFn = Callable[[int, int], Any]
+CancelFn = Callable[[], bool]
+
+
+class Cancelled(Exception):
+    """The caller asked the run to stop; nothing was returned or written."""
+
+
+class Simulation:
+    """A run that can be stepped: ``step()`` advances one day, ``result()`` summarises."""
+
+    def __init__(self, scenario: Scenario | str | os.PathLike, seed: int = 0,
+                 days: int | None = None, warmup_days: int = 0):
+        self.scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        self.days = self.scenario.days if days is None else days
+        _check_int("days", self.days, 1)
+        _check_int("warmup_days", warmup_days, 0)
+        _check_int("seed", seed, 0)
+        if warmup_days >= self.days:
+            raise InputError("run", "warmup_days", warmup_days,
+                             f"must be less than days ({self.days})")
+        self.warmup_days = warmup_days
+        self.model = Neighbourhood(self.scenario, seed=seed, stats_from_day=warmup_days)
+
+    @property
+    def day(self) -> int:
+        """Days simulated so far."""
+        return self.model.day
+
+    def step(self) -> None:
+        self.model.step()
+
+    def run(self, progress: ProgressFn | None = None, cancel: CancelFn | None = None
+            ) -> RunResult:
+        """Step to the horizon; ``progress(day, days)`` after each day, ``cancel()`` polled."""
+        while self.model.day < self.days:
+            if cancel is not None and cancel():
+                raise Cancelled(f"cancelled on day {self.model.day} of {self.days}")
+            self.step()
+            if progress is not None:
+                progress(self.model.day, self.days)
+        return self.result()
+
+    def result(self) -> RunResult:
+        return build_result(self.model, self.model.day, self.warmup_days)
+
+
+def run(scenario: Scenario | str | os.PathLike, seed: int = 0, days: int | None = None,
+        warmup_days: int = 0, progress: ProgressFn | None = None,
+        cancel: CancelFn | None = None) -> RunResult:
+    """Run one scenario with one seed to its horizon (or ``days``) and summarise.
+
+    KPIs count requests created on or after ``warmup_days``. The same scenario and
+    seed always give the same result.
+    """
+    return Simulation(scenario, seed, days, warmup_days).run(progress, cancel)
+
+
+def _check_int(name: str, value: Any, lo: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < lo:
+        raise InputError("run", name, value, f"must be an integer of at least {lo}")

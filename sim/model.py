@@ -1,0 +1,786 @@
+"""The neighbourhood model: needs travelling through ties, places, the desk and the wijkteam.
+
+One Mesa step is one day. Within a day, everything that has an exact time (a
+need arising, a request reaching the wijkteam, a case ending and the slot passing
+to the next on the waiting list, urgency rising, a bystander acting) is an event
+on a calendar processed in time order, so day steps do not bias the queue. Daily
+batches (the front desk's and the meeting places' capacity, visits, volunteer
+motivation) run each morning. Cost follows activity: residents without a need
+are never visited. ``docs/ODD.md`` describes every rule.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import Counter, deque
+from statistics import NormalDist
+from typing import Any
+
+import mesa
+import numpy as np
+
+from . import bystander as rule
+from .agents import FrontDesk, MeetingPlace, Professional, Resident, Volunteer
+from .params import Scenario
+from .population import build_residents
+from .streams import generator, scalar
+
+KINDS = ("practical", "social", "ongoing", "complex")
+PRACTICAL, SOCIAL, ONGOING, COMPLEX = range(4)
+URGENCIES = ("low", "medium", "high")
+LOW, MEDIUM, HIGH = range(3)
+
+#: Every request is in exactly one of these states.
+STATES = ("unvoiced", "asking", "matching", "place", "desk", "referred", "waitlist",
+          "helped", "in_care", "closed", "withdrawn")
+UNANSWERED = frozenset(STATES[:7])
+BYSTANDER_STATES = frozenset(("unvoiced", "asking"))
+INTEGRATION_LEVEL = {"verbinden": 1 / 3, "samenwerken": 2 / 3, "samenspel": 1.0}
+
+# columns of the per-need uniform draws (common random numbers per need)
+(U_VOICE, U_DELAY, U_ROUTE, U_TRUST, U_SVC, U_ESC, U_WITHDRAW, U_DROPOUT, U_RESOLVE,
+ U_REFER, U_PLACE, U_TIE, U_HELP) = range(13)
+N_U = 13
+CHUNK_DAYS = 365
+_NORMAL = NormalDist()
+
+
+def expo(u: float) -> float:
+    """An Exp(1) draw from a uniform in [0, 1)."""
+    return -math.log1p(-u)
+
+
+class Need:
+    """One help request, from arising to its outcome."""
+
+    __slots__ = ("id", "resident", "kind", "urgency", "urgency_start", "urgency_intake",
+                 "t_arise", "t_answered", "t_closed", "t_intake", "t_queue", "queue_wait",
+                 "state", "route", "outcome", "crisis", "aware", "n_aware_max",
+                 "acted_by_aware", "version", "u", "tried", "repeat_of", "helper",
+                 "overloaded", "withdraw_at")
+
+    def __init__(self, nid: int, resident: int, kind: int, urgency: int, t: float,
+                 u: np.ndarray, repeat_of: int = -1):
+        self.id = nid
+        self.resident = resident
+        self.kind = kind
+        self.urgency = self.urgency_start = urgency
+        self.urgency_intake = -1
+        self.t_arise = t
+        self.t_answered = self.t_closed = self.t_intake = self.t_queue = math.nan
+        self.queue_wait = math.nan
+        self.state = ""
+        self.route: list[str] = []
+        self.outcome = ""
+        self.crisis = False
+        self.aware: dict[int, int] = {}
+        self.n_aware_max = 0
+        self.acted_by_aware = False
+        self.version = 0  # bumps invalidate scheduled act, notice and patience events
+        self.u = u
+        self.tried: set[str] = set()
+        self.repeat_of = repeat_of
+        self.helper = ""
+        self.overloaded = False
+        self.withdraw_at = math.inf
+
+
+class Neighbourhood(mesa.Model):
+    """One neighbourhood under one scenario and seed; ``step()`` advances one day."""
+
+    def __init__(self, scenario: Scenario, seed: int = 0, stats_from_day: float = 0.0):
+        super().__init__(seed=seed)
+        self.scenario = s = scenario
+        self.seed = int(seed)
+        self.stats_from = float(stats_from_day)
+        self.day = 0
+        self.now = 0.0
+        self.residents = build_residents(s.population, seed)
+        n = self.residents.n
+        self.resident_agents = [Resident(self, i) for i in range(n)]
+        rates = self._need_rates()
+        self._rate_total = float(rates.sum())
+        self._rate_p = rates / self._rate_total if self._rate_total > 0 else rates
+        self._chunks_made = 0
+        self._pending_arrivals: list[tuple[float, int, int, int, np.ndarray]] = []
+
+        self.rng_seek = scalar(seed, "seeking")
+        self.rng_by = scalar(seed, "bystander")
+        self.rng_meet = scalar(seed, "meeting")
+        self.rng_meet_np = generator(seed, "meeting")
+        self.rng_vol = scalar(seed, "volunteers")
+        self.rng_team = scalar(seed, "wijkteam")
+        self.rng_team_np = generator(seed, "wijkteam")
+
+        self.calendar: list[tuple[float, int, str, Any]] = []
+        self._seq = 0
+        self.needs: list[Need] = []
+        self.state_counts: Counter[str] = Counter()
+        self.open_need_of: dict[int, Need] = {}  # resident -> an unanswered need
+        self.events: list[tuple[int, str, float, str]] = []
+        self.crises = 0
+
+        w = s.wijkteam
+        self.professionals = [Professional(self, j) for j in range(w.n_professionals)]
+        self.slots = w.n_professionals * w.caseload_max
+        self.slots_busy = 0
+        self.waitlist: list[deque[Need]] = [deque() for _ in range(3)]
+        self.waitlist_len = 0
+        self.waitlist_max = 0
+        self._area_busy = 0.0
+        self._area_wait = 0.0
+        self._t_mark = self.stats_from
+        level = INTEGRATION_LEVEL[s.access.integration]
+        self.p_refer_informal = w.p_refer_informal_max * level
+        self.p_owner_at_place = (level - 1 / 3) * 1.5
+        self.loss_unclear = (s.volunteers.motivation_loss_unclear_roles_per_day * (1 - level) * 1.5
+                             + 0.01 * s.volunteers.formalisation_burden)
+        self.duration_scale = w.case_duration_days_mean / (1.0 - w.share_outreach)
+        self._lognormal_sigma = math.sqrt(math.log1p(w.duration_cv ** 2))
+        p_out = w.p_notice_outreach_day * w.share_outreach
+        self.q_outreach = 1.0 - (1.0 - p_out) ** w.n_professionals if w.n_professionals else 0.0
+
+        self.frontdesk = FrontDesk(self) if s.access.policy == "vraagwijzer" else None
+        self.places: list[MeetingPlace] = []
+        self._familiarity: Counter[tuple[int, int]] = Counter()
+        if s.informal.enabled and s.meeting_places.n_places > 0:
+            self._make_places()
+        self.volunteers: list[Volunteer] = []
+        if s.informal.enabled and s.volunteers.initiative:
+            rng = generator(seed, "volunteers")
+            for rid in rng.choice(n, size=min(s.volunteers.n_initial, n), replace=False):
+                self._new_volunteer(self.resident_agents[int(rid)])
+        self.volunteers_recruited = 0
+        self.volunteers_dropped = 0
+
+        self.datacollector = mesa.DataCollector(model_reporters=self._daily_reporters())
+
+    # --- set-up -------------------------------------------------------------------
+
+    def _need_rates(self) -> np.ndarray:
+        nd, r = self.scenario.needs, self.residents
+        age_factor = np.array([1.0, nd.rate_factor_65_79, nd.rate_factor_80_plus])[r.age]
+        vuln = np.where(r.vulnerable, nd.rate_factor_vulnerable, 1.0)
+        return nd.rate_per_resident_year / 365.0 * age_factor * vuln
+
+    def _make_places(self) -> None:
+        mp = self.scenario.meeting_places
+        rng = generator(self.seed, "population", 1)
+        n = self.residents.n
+        visitor = rng.random(n) < mp.share_visitors
+        place_of = rng.integers(0, mp.n_places, size=n)
+        for k in range(mp.n_places):
+            members = np.flatnonzero(visitor & (place_of == k))
+            self.places.append(MeetingPlace(self, k, members))
+        self.place_of = np.where(visitor, place_of, -1)
+
+    def _new_volunteer(self, resident: Resident) -> None:
+        self.volunteers.append(Volunteer(self, resident, motivation=1.0))
+
+    def volunteer_dropped(self, v: Volunteer) -> None:
+        self.volunteers_dropped += 1
+        self.log_event(-1, "volunteer drops out", self.now, f"volunteer:{v.resident.rid}")
+
+    # --- needs arising (pre-drawn, policy independent) ------------------------------
+
+    def _make_chunk(self) -> None:
+        """Draw the needs of the next 365 days from the ``needs`` stream of that chunk."""
+        c = self._chunks_made
+        rng = generator(self.seed, "needs", c)
+        nd = self.scenario.needs
+        count = rng.poisson(self._rate_total * CHUNK_DAYS) if self._rate_total > 0 else 0
+        times = np.sort(rng.uniform(c * CHUNK_DAYS, (c + 1) * CHUNK_DAYS, size=count))
+        who = rng.choice(self.residents.n, size=count, p=self._rate_p) if count else []
+        ks = nd.kind_shares
+        kinds = rng.choice(4, size=count, p=_norm([ks.practical, ks.social, ks.ongoing,
+                                                   ks.complex]))
+        us = nd.urgency_shares
+        urg = rng.choice(3, size=count, p=_norm([us.low, us.medium, us.high]))
+        u = rng.random((count, N_U))
+        self._pending_arrivals.extend(zip(times.tolist(), np.asarray(who).tolist(),
+                                          kinds.tolist(), urg.tolist(), u, strict=True))
+        self._pending_arrivals.reverse()  # pop() from the end gives the earliest
+        self._chunks_made += 1
+
+    def _push_arrivals(self, until: float) -> None:
+        while self._chunks_made * CHUNK_DAYS < until:
+            self._pending_arrivals.reverse()
+            self._make_chunk()
+        pend = self._pending_arrivals
+        while pend and pend[-1][0] < until:
+            t, rid, kind, urg, u = pend.pop()
+            self.schedule(t, "arise", (rid, kind, urg, u))
+
+    # --- calendar -------------------------------------------------------------------
+
+    def schedule(self, t: float, kind: str, payload: Any) -> None:
+        self._seq += 1
+        heapq.heappush(self.calendar, (t, self._seq, kind, payload))
+
+    def _run_until(self, until: float) -> None:
+        cal = self.calendar
+        while cal and cal[0][0] < until:
+            t, _, kind, payload = heapq.heappop(cal)
+            self._mark(t)
+            self.now = t
+            getattr(self, "_on_" + kind)(payload)
+        self._mark(until)
+        self.now = until
+
+    def _mark(self, t: float) -> None:
+        """Integrate busy slots and waiting-list length over time (after the warm-up)."""
+        if t > self._t_mark:
+            dt = t - self._t_mark
+            self._area_busy += self.slots_busy * dt
+            self._area_wait += self.waitlist_len * dt
+            self._t_mark = t
+
+    def step(self) -> None:
+        d = self.day
+        self._push_arrivals(d + 1)
+        self.now = float(d)
+        self._morning(d)
+        self._run_until(d + 1.0)
+        self.day = d + 1
+        self.datacollector.collect(self)
+
+    # --- bookkeeping ------------------------------------------------------------------
+
+    def set_state(self, need: Need, state: str) -> None:
+        if need.state:
+            self.state_counts[need.state] -= 1
+        self.state_counts[state] += 1
+        need.state = state
+        if state in UNANSWERED:
+            self.open_need_of.setdefault(need.resident, need)
+        elif self.open_need_of.get(need.resident) is need:
+            del self.open_need_of[need.resident]
+
+    def log_event(self, case: int, activity: str, t: float, resource: str) -> None:
+        self.events.append((case, activity, t, resource))
+
+    def _go(self, need: Need, step: str, state: str, resource: str) -> None:
+        need.route.append(step)
+        self.set_state(need, state)
+        self.log_event(need.id, step, self.now, resource)
+
+    def answer(self, need: Need, outcome: str, helper: str, state: str = "helped") -> None:
+        """Help starts: the need is answered by ``helper`` through route ``outcome``."""
+        need.t_answered = self.now
+        need.outcome = outcome
+        need.helper = helper
+        need.version += 1
+        self._go(need, f"helped: {outcome}", state, helper)
+
+    # --- a need arises and the resident seeks help -------------------------------------
+
+    def _on_arise(self, payload) -> None:
+        rid, kind, urg, u = payload
+        self.new_need(rid, kind, urg, u)
+
+    def new_need(self, rid: int, kind: int, urg: int, u: np.ndarray, repeat_of: int = -1
+                 ) -> Need:
+        s = self.scenario
+        need = Need(len(self.needs), rid, kind, urg, self.now, u, repeat_of)
+        self.needs.append(need)
+        self._go(need, "need arises" if repeat_of < 0 else "repeat request", "unvoiced",
+                 f"resident:{rid}")
+        reluct = self.residents.reluctance_ask[rid]
+        if s.withdrawal.enabled:
+            need.withdraw_at = self.now + expo(u[U_WITHDRAW]) * s.withdrawal.days_mean / (
+                1.0 + reluct)
+            self.schedule(need.withdraw_at, "withdraw", need)
+        if s.escalation.enabled:
+            self._schedule_escalation(need, self.now)
+        if repeat_of >= 0:
+            self.formal_access(need, "repeat")
+            return
+        if s.informal.enabled:
+            for j in self.residents.household_members[self.residents.household[rid]].tolist():
+                if j != rid:
+                    need.aware[j] = rule.TIE
+            need.n_aware_max = len(need.aware)
+            self._reschedule_bystanders(need)
+        if u[U_VOICE] < s.seeking.p_voice * (1.0 - reluct):
+            delay = s.seeking.ask_delay_days_mean * (1.0 + reluct) * expo(u[U_DELAY])
+            if delay > 0:
+                self.schedule(self.now + delay, "ask", (need, need.version))
+            else:
+                self._first_ask(need)
+        return need
+
+    def _on_ask(self, payload) -> None:
+        need, version = payload
+        if need.state in BYSTANDER_STATES and version == need.version:
+            self._first_ask(need)
+
+    def _first_ask(self, need: Need) -> None:
+        s = self.scenario
+        ties = self.residents.ties[need.resident]
+        if (s.informal.enabled and need.kind != COMPLEX and ties
+                and need.u[U_ROUTE] < s.seeking.share_network_first):
+            need.tried.add("tie")
+            ordered = sorted(ties)
+            who = ordered[int(need.u[U_TIE] * len(ordered))]
+            need.aware[who] = need.aware.get(who, 0) | rule.DIRECT | rule.TIE
+            need.n_aware_max = max(need.n_aware_max, len(need.aware))
+            self._go(need, "asks a tie", "asking", f"resident:{who}")
+            self._reschedule_bystanders(need)
+            self.schedule(self.now + s.seeking.patience_days, "patience", (need, need.version))
+        else:
+            self.next_route(need)
+
+    def _on_patience(self, payload) -> None:
+        need, version = payload
+        if version == need.version and need.state in ("asking", "matching", "place"):
+            self.next_route(need)
+
+    def next_route(self, need: Need) -> None:
+        """Try the next route not yet tried: initiative, meeting place, formal access."""
+        s, u = self.scenario, need.u
+        need.version += 1
+        informal_kind = need.kind in (PRACTICAL, SOCIAL)
+        if (self.volunteers and informal_kind and "initiative" not in need.tried):
+            self.to_initiative(need)
+        elif (self.places and need.kind != COMPLEX and "place" not in need.tried
+              and self.place_of[need.resident] >= 0 and u[U_PLACE] < s.meeting_places.p_ask_at_place):
+            self.to_place(need, self.places[self.place_of[need.resident]])
+        elif "formal" not in need.tried and u[U_TRUST] < self.residents.trust[need.resident]:
+            self.formal_access(need, "asks formal help")
+        else:
+            need.tried.add("none")
+            self._go(need, "stops asking", "unvoiced", f"resident:{need.resident}")
+            self._reschedule_bystanders(need)
+
+    # --- bystanders: who knows, who acts --------------------------------------------
+
+    def _p1(self, person: int, need: Need) -> float:
+        """What this aware person would do alone, per day (0 if they cannot help now)."""
+        s = self.scenario
+        if person >= self.residents.n:  # a professional found it on outreach
+            return s.bystander.p_act_day
+        agent = self.resident_agents[person]
+        if agent.informal_load >= s.informal.capacity_tasks:
+            return 0.0
+        will = s.bystander.willingness
+        w = (will.practical, will.social, will.ongoing, will.complex)[need.kind]
+        return s.bystander.p_act_day * w * (1.0 - self.residents.reluctance_help[person])
+
+    def _reschedule_bystanders(self, need: Need) -> None:
+        """Schedule the first day someone aware acts, and the next time someone notices.
+
+        Each aware person acts on a day with probability p_i (the diffusion rule), so
+        the first acting day is geometric with q = 1 - prod(1 - p_i); the actor is
+        drawn in proportion to -log(1 - p_i), exact for competing daily hazards.
+        """
+        need.version += 1
+        if need.state not in BYSTANDER_STATES:
+            return
+        rng = self.rng_by
+        n = len(need.aware)
+        weights = []
+        for person, flags in need.aware.items():
+            p = rule.p_act(self.scenario.bystander, n, flags, self._p1(person, need))
+            if p > 0:
+                weights.append((person, -math.log1p(-min(p, 1 - 1e-12))))
+        day0 = math.floor(self.now) + 1.0
+        if weights:
+            total = sum(h for _, h in weights)
+            q = -math.expm1(-total)
+            k = _geometric(rng.random(), q)
+            pick = rng.random() * total
+            for person, h in weights:
+                pick -= h
+                if pick <= 0:
+                    break
+            self.schedule(day0 + k - 1 + rng.random(), "act", (need, need.version, person))
+        q_notice = self._q_notice(need)
+        if q_notice > 0:
+            k = _geometric(rng.random(), q_notice)
+            self.schedule(day0 + k - 1 + rng.random(), "notice", (need, need.version))
+
+    def _q_notice(self, need: Need) -> float:
+        if not self.scenario.informal.enabled:
+            return 0.0
+        mates = len(self.residents.block_members[self.residents.block[need.resident]]) - 1
+        q = 1.0 - (1.0 - self.scenario.bystander.p_notice_day) ** mates
+        return 1.0 - (1.0 - q) * (1.0 - self.q_outreach)
+
+    def _on_notice(self, payload) -> None:
+        need, version = payload
+        if version != need.version or need.state not in BYSTANDER_STATES:
+            return
+        rng = self.rng_by
+        if rng.random() * self._q_notice(need) < self.q_outreach:
+            who = self.residents.n + int(rng.random() * len(self.professionals))
+            flags = rule.OWNER
+            self.log_event(need.id, "found on outreach", self.now, f"professional:{who - self.residents.n}")
+        else:
+            mates = self.residents.block_members[self.residents.block[need.resident]]
+            who = int(mates[int(rng.random() * len(mates))])
+            if who == need.resident:
+                self._reschedule_bystanders(need)
+                return
+            flags = rule.TIE if who in self.residents.ties[need.resident] else 0
+            self.log_event(need.id, "noticed by a neighbour", self.now, f"resident:{who}")
+        self.make_aware(need, who, flags)
+
+    def make_aware(self, need: Need, who: int, flags: int) -> None:
+        need.aware[who] = need.aware.get(who, 0) | flags
+        need.n_aware_max = max(need.n_aware_max, len(need.aware))
+        self._reschedule_bystanders(need)
+
+    def _on_act(self, payload) -> None:
+        need, version, person = payload
+        if version != need.version or need.state not in BYSTANDER_STATES:
+            return
+        if self._p1(person, need) <= 0:  # became busy meanwhile
+            self._reschedule_bystanders(need)
+            return
+        need.acted_by_aware = True
+        if person >= self.residents.n:
+            j = person - self.residents.n
+            need.route.append("found on outreach")
+            self.wijkteam_arrive(need, f"professional:{j}")
+        elif need.kind == COMPLEX:
+            need.route.append("brought in by a neighbour")
+            self.formal_access(need, "brought to formal help", resident_help=person)
+        else:
+            helper = self.resident_agents[person]
+            helper.informal_load += 1
+            self.answer(need, "informal", f"resident:{person}")
+            self._help_ends_later(need, ("resident", person))
+
+    def _help_ends_later(self, need: Need, helper: tuple[str, int]) -> None:
+        days = self.scenario.informal.help_days
+        mean = (days.practical, days.social, days.ongoing, days.ongoing)[need.kind]
+        self.schedule(self.now + mean * expo(need.u[U_HELP]), "help_end", (need, helper))
+
+    def _on_help_end(self, payload) -> None:
+        need, (kind, who) = payload
+        if kind == "resident":
+            self.resident_agents[who].informal_load -= 1
+        elif kind == "volunteer":
+            who.tasks -= 1
+        need.t_closed = self.now
+        self._go(need, "help ends", "closed", need.helper)
+
+    # --- volunteer initiative (klussenbank) ---------------------------------------------
+
+    def to_initiative(self, need: Need) -> None:
+        v = self.scenario.volunteers
+        need.tried.add("initiative")
+        self._go(need, "asks the volunteer initiative", "matching", "initiative")
+        delay = v.matching_delay_days_mean * expo(self.rng_vol.random())
+        self.schedule(self.now + delay, "match", (need, need.version))
+        self.schedule(self.now + delay + self.scenario.seeking.patience_days, "patience",
+                      (need, need.version))
+
+    def _on_match(self, payload) -> None:
+        need, version = payload
+        if version != need.version or need.state != "matching":
+            return
+        cap = self.scenario.volunteers.capacity_tasks
+        free = [v for v in self.volunteers if v.active and v.tasks < cap]
+        if not free:
+            self.schedule(self.now + 1.0, "match", (need, version))
+            return
+        vol = free[int(self.rng_vol.random() * len(free))]
+        vol.tasks += 1
+        self.answer(need, "volunteer", f"volunteer:{vol.resident.rid}")
+        self._help_ends_later(need, ("volunteer", vol))
+
+    # --- meeting places ---------------------------------------------------------------
+
+    def to_place(self, need: Need, place: MeetingPlace) -> None:
+        need.tried.add("place")
+        self._go(need, "asks at the meeting place", "place", f"place:{place.index}")
+        place.questions.append(need)
+        self.schedule(self.now + self.scenario.seeking.patience_days, "patience",
+                      (need, need.version))
+
+    def _visits(self) -> None:
+        """Today's visits: familiarity forms, needs surface, volunteers are recruited."""
+        mp = self.scenario.meeting_places
+        rng, rng_np = self.rng_meet, self.rng_meet_np
+        for place in self.places:
+            m = len(place.members)
+            if m == 0:
+                continue
+            count = rng_np.poisson(m * mp.visits_per_year / 365.0)
+            if count == 0:
+                continue
+            visitors = place.members[rng_np.integers(0, m, size=count)].tolist()
+            place.visits += count
+            for v in visitors:
+                contacts = [visitors[int(rng.random() * count)] for _ in range(mp.contacts_per_visit)]
+                contacts = [c for c in contacts if c != v]
+                for c in contacts:
+                    pair = (v, c) if v < c else (c, v)
+                    self._familiarity[pair] += 1
+                    if self._familiarity[pair] == mp.visits_for_familiarity:
+                        self.residents.ties[v].add(c)
+                        self.residents.ties[c].add(v)
+                need = self.open_need_of.get(v)
+                if (need is not None and need.state in BYSTANDER_STATES and contacts
+                        and rng.random() < mp.p_notice_visit):
+                    owner = rng.random() < self.p_owner_at_place
+                    for i, c in enumerate(contacts):
+                        flags = rule.TIE if c in self.residents.ties[v] else 0
+                        if owner and i == 0:
+                            flags |= rule.OWNER
+                        need.aware[c] = need.aware.get(c, 0) | flags
+                    need.n_aware_max = max(need.n_aware_max, len(need.aware))
+                    self.log_event(need.id, "noticed at the meeting place", self.now,
+                                   f"place:{place.index}")
+                    self._reschedule_bystanders(need)
+                agent = self.resident_agents[v]
+                if (self.scenario.volunteers.initiative and agent.volunteer is None
+                        and rng.random() < self.scenario.volunteers.p_recruit_visit):
+                    self._new_volunteer(agent)
+                    self.volunteers_recruited += 1
+
+    def _hosts(self, d: int) -> None:
+        """Hosts take up the day's care questions; what is left makes the place overloaded."""
+        cap = self.scenario.meeting_places.capacity_questions_per_day
+        for place in self.places:
+            for need, t in self._take(place.questions, place, cap, d, "place"):
+                self.now = t
+                if need.kind in (PRACTICAL, SOCIAL):
+                    self.answer(need, "meeting_place", f"place:{place.index}")
+                    self._help_ends_later(need, ("place", place.index))
+                elif self.scenario.wijkteam.share_outreach > 0:
+                    need.route.append("consultation hour")
+                    self.wijkteam_arrive(need, f"place:{place.index}")
+                else:
+                    self.formal_access(need, "referred by the meeting place")
+            if place.questions:
+                place.overloaded_days += 1
+            self.now = float(d)
+
+    def _take(self, queue: deque, holder, capacity: float, d: int, state: str):
+        """Up to the day's capacity (fractions carried over) of still-waiting requests."""
+        holder_credit = getattr(holder, "credit", 0.0) + capacity
+        taken = []
+        while queue and holder_credit >= 1.0:
+            need = queue.popleft()
+            if need.state != state:
+                continue
+            holder_credit -= 1.0
+            taken.append(need)
+        holder.credit = holder_credit if queue else min(holder_credit, capacity)
+        return [(need, d + (i + 0.5) / (len(taken) + 1)) for i, need in enumerate(taken)]
+
+    # --- formal access: front desk or walk-in ------------------------------------------
+
+    def formal_access(self, need: Need, step: str, resident_help: int = -1) -> None:
+        need.tried.add("formal")
+        need.version += 1
+        if self.frontdesk is not None:
+            self._go(need, step + ": vraagwijzer", "desk", "vraagwijzer")
+            self.frontdesk.queue.append(need)
+        else:
+            need.route.append(step)
+            self.wijkteam_arrive(need, f"resident:{need.resident}")
+
+    def _desk(self, d: int) -> None:
+        fd, s = self.frontdesk, self.scenario
+        for need, t in self._take(fd.queue, fd, s.frontdesk.capacity_per_day, d, "desk"):
+            self.now = t
+            u = need.u
+            simple = need.kind in (PRACTICAL, SOCIAL)
+            if simple and u[U_RESOLVE] < s.frontdesk.p_resolve:
+                self.answer(need, "vraagwijzer", "vraagwijzer")
+                self._help_ends_later(need, ("desk", 0))
+            elif simple and self._refer_informal(need, "vraagwijzer"):
+                pass
+            elif u[U_DROPOUT] < s.frontdesk.p_dropout_referral * (
+                    1.0 + self.residents.reluctance_ask[need.resident]):
+                self.withdraw(need, "drops out after referral")
+            else:
+                self._go(need, "referred to the wijkteam", "referred", "vraagwijzer")
+                delay = s.frontdesk.referral_delay_days_mean * expo(u[U_DELAY])
+                self.schedule(self.now + delay, "referral", need)
+        self.now = float(d)
+
+    def _on_referral(self, need: Need) -> None:
+        if need.state == "referred":
+            self.wijkteam_arrive(need, "vraagwijzer")
+
+    def _refer_informal(self, need: Need, by: str) -> bool:
+        """Formal-informal integration: pass a suitable request to informal help."""
+        if need.u[U_REFER] >= self.p_refer_informal:
+            return False
+        if self.volunteers and "initiative" not in need.tried:
+            need.route.append(f"{by} refers to informal help")
+            self.to_initiative(need)
+            return True
+        if self.places and "place" not in need.tried:
+            need.route.append(f"{by} refers to informal help")
+            self.to_place(need, self.places[int(need.u[U_PLACE] * len(self.places))])
+            return True
+        return False
+
+    # --- the wijkteam: slots, waiting list, triage ---------------------------------------
+
+    def wijkteam_arrive(self, need: Need, resource: str) -> None:
+        need.version += 1
+        need.t_intake = self.now
+        need.urgency_intake = need.urgency
+        self._go(need, "arrives at the wijkteam", "waitlist", resource)
+        if (need.kind in (PRACTICAL, SOCIAL) and need.repeat_of < 0
+                and self._refer_informal(need, "wijkteam")):
+            return
+        need.t_queue = self.now
+        self.waitlist_len += 1
+        if self.slots_busy < self.slots:
+            self._start_case(need)
+        else:
+            self._enqueue(need)
+            self.waitlist_max = max(self.waitlist_max, self.waitlist_len)
+
+    def _enqueue(self, need: Need) -> None:
+        cls = need.urgency if self.scenario.access.triage == "urgency" else 0
+        self.waitlist[cls].append(need)
+
+    def _dequeue(self) -> Need | None:
+        """Next case: first come first served, or highest urgency first (non-preemptive)."""
+        for cls in (2, 1, 0):
+            q = self.waitlist[cls]
+            while q:
+                need = q.popleft()
+                if need.state == "waitlist" and (
+                        cls == 0 and self.scenario.access.triage == "fifo" or need.urgency == cls):
+                    return need
+        return None
+
+    def _start_case(self, need: Need) -> None:
+        w = self.scenario.wijkteam
+        self.waitlist_len -= 1
+        prof = min(self.professionals, key=lambda p: len(p.cases))
+        need.overloaded = prof.load_share >= w.overload_threshold
+        self.slots_busy += 1
+        prof.cases.add(need.id)
+        need.queue_wait = self.now - need.t_queue
+        factor = (w.duration_factor.practical, w.duration_factor.social, w.duration_factor.ongoing,
+                  w.duration_factor.complex)[need.kind]
+        u = need.u[U_SVC]
+        if w.duration_distribution == "exponential":
+            base = expo(u)
+        else:
+            sigma = self._lognormal_sigma
+            base = math.exp(sigma * _NORMAL.inv_cdf(min(max(u, 1e-12), 1 - 1e-12)) - sigma ** 2 / 2)
+        duration = self.duration_scale * factor * base
+        if need.overloaded:
+            duration *= 1.0 + w.overload_duration_factor
+        self.answer(need, "wijkteam", f"professional:{prof.index}", state="in_care")
+        self.schedule(self.now + duration, "case_end", (need, prof))
+
+    def _on_case_end(self, payload) -> None:
+        need, prof = payload
+        prof.cases.discard(need.id)
+        self.slots_busy -= 1
+        need.t_closed = self.now
+        self._go(need, "case ends", "closed", f"professional:{prof.index}")
+        if need.overloaded and self.rng_team.random() < self.scenario.wijkteam.overload_p_repeat:
+            self.new_need(need.resident, need.kind, need.urgency, self.rng_team_np.random(N_U),
+                          repeat_of=need.id)
+        nxt = self._dequeue() if self.slots_busy < self.slots else None
+        if nxt is not None:
+            self._start_case(nxt)
+
+    # --- escalation, crisis, withdrawal ----------------------------------------------------
+
+    def _schedule_escalation(self, need: Need, t: float) -> None:
+        e = self.scenario.escalation
+        mean = (e.low_to_medium_days, e.medium_to_high_days, e.high_to_crisis_days)[need.urgency]
+        # one pre-drawn uniform per need, spread over the three steps by golden-ratio shifts
+        u = (need.u[U_ESC] + 0.6180339887 * need.urgency) % 1.0
+        self.schedule(t + mean * expo(u), "escalate", (need, need.urgency))
+
+    def _on_escalate(self, payload) -> None:
+        need, level = payload
+        if need.state not in UNANSWERED or need.urgency != level or need.crisis:
+            return
+        if level < HIGH:
+            need.urgency = level + 1
+            self.log_event(need.id, f"urgency rises to {URGENCIES[level + 1]}", self.now,
+                           f"resident:{need.resident}")
+            if need.state == "waitlist" and self.scenario.access.triage == "urgency" \
+                    and not math.isnan(need.t_queue):
+                self._enqueue(need)
+            self._schedule_escalation(need, self.now)
+            return
+        need.crisis = True
+        self.crises += 1
+        self.log_event(need.id, "crisis", self.now, f"resident:{need.resident}")
+        if need.state != "waitlist":
+            need.route.append("crisis")
+            self.wijkteam_arrive(need, "crisis service")
+
+    def _on_withdraw(self, need: Need) -> None:
+        if need.state in UNANSWERED and need.withdraw_at <= self.now:
+            self.withdraw(need, "withdraws")
+
+    def withdraw(self, need: Need, step: str) -> None:
+        if need.state == "waitlist" and not math.isnan(need.t_queue):
+            self.waitlist_len -= 1
+        need.version += 1
+        need.outcome = "withdrawn"
+        need.t_closed = self.now
+        self._go(need, step, "withdrawn", f"resident:{need.resident}")
+
+    # --- the morning ---------------------------------------------------------------------
+
+    def _morning(self, d: int) -> None:
+        if self.frontdesk is not None:
+            self._desk(d)
+        if self.places:
+            self._visits()
+            self._hosts(d)
+        if self.volunteers:
+            for v in self.volunteers:
+                v.upkeep(self.loss_unclear)
+            if self.volunteers_dropped:
+                self.volunteers = [v for v in self.volunteers if v.active]
+
+    # --- daily series ------------------------------------------------------------------
+
+    def _daily_reporters(self) -> dict[str, Any]:
+        def count(state):
+            return lambda m: m.state_counts[state]
+        reporters: dict[str, Any] = {"day": lambda m: m.day - 1}
+        for st in STATES:
+            reporters[st] = count(st)
+        reporters.update({
+            "needs_total": lambda m: len(m.needs),
+            "open_needs": lambda m: sum(m.state_counts[s] for s in UNANSWERED),
+            "waitlist_length": lambda m: m.waitlist_len,
+            "active_cases": lambda m: m.slots_busy,
+            "slots": lambda m: m.slots,
+            "volunteers_active": lambda m: len([v for v in m.volunteers if v.active]),
+            "crises_cum": lambda m: m.crises,
+            "place_questions": lambda m: sum(len([q for q in p.questions if q.state == "place"])
+                                             for p in m.places),
+            "desk_queue": lambda m: m.state_counts["desk"],
+        })
+        return reporters
+
+    def time_averages(self, until: float) -> dict[str, float]:
+        """Time-averaged busy slots and waiting-list length since the warm-up."""
+        self._mark(until)
+        span = max(until - self.stats_from, 1e-12)
+        return {"slots_busy_mean": self._area_busy / span, "waitlist_mean": self._area_wait / span}
+
+
+def _geometric(u: float, q: float) -> int:
+    """Days until the first success of daily trials with probability ``q`` (1, 2, ...)."""
+    if q >= 1.0:
+        return 1
+    return 1 + int(math.log1p(-u) / math.log1p(-q))
+
+
+def _norm(shares: list[float]) -> np.ndarray:
+    a = np.asarray(shares, dtype=float)
+    return a / a.sum()

@@ -1,0 +1,609 @@
+"""Every model parameter, declared once.
+
+Each parameter is a field of a frozen dataclass with its unit, allowed range or
+choices, a label, a help text and its source. Scenario validation, the command
+line's ``--set``, experiment ranges, the dashboard controls and the parameter
+table in ``docs/ODD.md`` are all generated from these declarations, so a default
+or a range is never typed twice.
+
+Sources marked ``assumption`` rest on no number; the others cite
+``../shared/DOMAIN.md`` (and through it the seed report).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+ASSUMPTION = "assumption"
+
+
+def param(
+    default: Any,
+    *,
+    unit: str,
+    label: str,
+    help: str,
+    lo: float | None = None,
+    hi: float | None = None,
+    choices: tuple[str, ...] | None = None,
+    source: str = ASSUMPTION,
+) -> Any:
+    """Declare one parameter: a dataclass field carrying its metadata."""
+    meta = {
+        "unit": unit,
+        "label": label,
+        "help": help,
+        "lo": lo,
+        "hi": hi,
+        "choices": choices,
+        "source": source,
+    }
+    return field(default=default, metadata=meta)
+
+
+def section(cls: type) -> Any:
+    """Declare a nested group of parameters (a TOML table)."""
+    return field(default_factory=cls)
+
+
+# --- sections ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Population:
+    n_residents: int = param(
+        12000, unit="residents", lo=1, hi=1_000_000, label="Residents",
+        help="Number of residents of the neighbourhood.",
+        source="Schiedam: ~78,000 residents over 6 WOTs, about 12,000 a WOT (DOMAIN.md) [verify]",
+    )
+    household_size_mean: float = param(
+        2.1, unit="persons", lo=1.0, hi=6.0, label="Mean household size",
+        help="Mean number of residents per household; household members see each other's needs.",
+        source="CBS: about 2.1 persons per Dutch household [verify]",
+    )
+    block_size: int = param(
+        40, unit="residents", lo=2, hi=1000, label="Residents per block",
+        help="Residents of one street or block; they are each other's nearby neighbours.",
+    )
+    share_65_79: float = param(
+        0.14, unit="share", lo=0.0, hi=1.0, label="Share aged 65-79",
+        help="Share of residents aged 65 to 79.", source="CBS age structure [verify]",
+    )
+    share_80_plus: float = param(
+        0.05, unit="share", lo=0.0, hi=1.0, label="Share aged 80+",
+        help="Share of residents aged 80 or over.", source="CBS age structure [verify]",
+    )
+    share_vulnerable: float = param(
+        0.12, unit="share", lo=0.0, hi=1.0, label="Share vulnerable",
+        help="Share of residents with a health, financial or social vulnerability.",
+    )
+    neighbour_ties_mean: float = param(
+        2.0, unit="ties", lo=0.0, hi=50.0, label="Neighbour ties",
+        help="Mean number of nearby neighbours (same block) a resident knows well enough to ask.",
+    )
+    friend_ties_mean: float = param(
+        2.0, unit="ties", lo=0.0, hi=50.0, label="Friend ties",
+        help="Mean number of friends or family elsewhere in the neighbourhood.",
+    )
+    reluctance_ask_mean: float = param(
+        0.4, unit="0-1", lo=0.0, hi=1.0, label="Reluctance to ask (vraagverlegenheid)",
+        help="Mean reluctance to ask for help; it lowers and delays asking.",
+        source="Rode Kruis 2020: ~40% would not, or only after long hesitation, ask (DOMAIN.md)",
+    )
+    reluctance_ask_older_extra: float = param(
+        0.15, unit="0-1", lo=0.0, hi=1.0, label="Extra reluctance of residents 70+",
+        help="Added to the reluctance to ask of residents aged 65 and over.",
+        source="Rode Kruis 2020: almost half of people over 70 would not ask at all (DOMAIN.md)",
+    )
+    reluctance_help_mean: float = param(
+        0.3, unit="0-1", lo=0.0, hi=1.0, label="Reluctance to help (handelingsverlegenheid)",
+        help="Mean reluctance to offer help; it lowers acting even when aware.",
+    )
+    trust_wijkteam_mean: float = param(
+        0.7, unit="0-1", lo=0.0, hi=1.0, label="Trust in the wijkteam",
+        help="Mean trust in the wijkteam: the chance a resident turns to it when the "
+        "informal route fails or does not fit.",
+    )
+    trait_concentration: float = param(
+        6.0, unit="-", lo=0.5, hi=1000.0, label="Trait concentration",
+        help="Beta-distribution concentration of reluctance and trust around their means; "
+        "higher means residents are more alike.",
+    )
+
+
+@dataclass(frozen=True)
+class UrgencyShares:
+    low: float = param(0.6, unit="share", lo=0.0, hi=1.0, label="Low urgency",
+                       help="Share of needs that start with low urgency.")
+    medium: float = param(0.3, unit="share", lo=0.0, hi=1.0, label="Medium urgency",
+                          help="Share of needs that start with medium urgency.")
+    high: float = param(0.1, unit="share", lo=0.0, hi=1.0, label="High urgency",
+                        help="Share of needs that start with high urgency.")
+
+
+@dataclass(frozen=True)
+class KindShares:
+    practical: float = param(
+        0.45, unit="share", lo=0.0, hi=1.0, label="Practical",
+        help="Incidental practical needs: a job in the house, groceries.")
+    social: float = param(
+        0.25, unit="share", lo=0.0, hi=1.0, label="Social",
+        help="Loneliness, wanting company.")
+    ongoing: float = param(
+        0.18, unit="share", lo=0.0, hi=1.0, label="Ongoing support",
+        help="Needs for support over weeks or months (mantelzorg-like).")
+    complex: float = param(
+        0.12, unit="share", lo=0.0, hi=1.0, label="Complex",
+        help="Needs only professionals can handle (debts, safety, care indication).")
+
+
+@dataclass(frozen=True)
+class Needs:
+    rate_per_resident_year: float = param(
+        0.6, unit="1/year", lo=0.0, hi=50.0, label="Need rate",
+        help="Base rate at which a resident aged under 65 without vulnerability develops a "
+        "help need (a Poisson process).",
+    )
+    rate_factor_65_79: float = param(
+        2.0, unit="x", lo=0.0, hi=20.0, label="Rate factor 65-79",
+        help="Multiplier on the need rate for residents aged 65-79.")
+    rate_factor_80_plus: float = param(
+        4.0, unit="x", lo=0.0, hi=20.0, label="Rate factor 80+",
+        help="Multiplier on the need rate for residents aged 80+.")
+    rate_factor_vulnerable: float = param(
+        2.5, unit="x", lo=0.0, hi=20.0, label="Rate factor vulnerable",
+        help="Multiplier on the need rate for vulnerable residents.")
+    kind_shares: KindShares = section(KindShares)
+    urgency_shares: UrgencyShares = section(UrgencyShares)
+
+
+@dataclass(frozen=True)
+class Seeking:
+    p_voice: float = param(
+        0.9, unit="probability", lo=0.0, hi=1.0, label="Chance to voice a need",
+        help="Chance that a resident without any reluctance asks someone at all; it is scaled "
+        "by (1 - reluctance to ask). A need not voiced can still be noticed.",
+    )
+    ask_delay_days_mean: float = param(
+        2.0, unit="days", lo=0.0, hi=365.0, label="Delay before asking",
+        help="Mean delay from a need arising to the first request; scaled by "
+        "(1 + reluctance to ask). 0 asks at once.",
+    )
+    share_network_first: float = param(
+        0.7, unit="share", lo=0.0, hi=1.0, label="Own network first (eigen kracht)",
+        help="Chance that a resident with ties asks them first for a non-complex need, "
+        "as policy expects.",
+    )
+    patience_days: float = param(
+        7.0, unit="days", lo=0.5, hi=365.0, label="Patience per route",
+        help="Days a resident waits for an informal route to answer before trying the next one.",
+    )
+
+
+@dataclass(frozen=True)
+class Willingness:
+    practical: float = param(
+        0.86, unit="probability", lo=0.0, hi=1.0, label="Willing: practical",
+        help="Share of people willing to help with a practical need.",
+        source="GfK 2015: groceries 86% (DOMAIN.md) [verify]")
+    social: float = param(
+        0.88, unit="probability", lo=0.0, hi=1.0, label="Willing: social",
+        help="Share of people willing to help with a social need.",
+        source="GfK 2015: a chat 88% (DOMAIN.md) [verify]")
+    ongoing: float = param(
+        0.29, unit="probability", lo=0.0, hi=1.0, label="Willing: ongoing",
+        help="Share of people willing to give ongoing support.",
+        source="GfK 2015: personal care 29% (DOMAIN.md) [verify]")
+    complex: float = param(
+        0.5, unit="probability", lo=0.0, hi=1.0, label="Willing: bring to professionals",
+        help="Share of people willing to help someone with a complex need reach professional "
+        "help (accompany them to the wijkteam or front desk).")
+
+
+@dataclass(frozen=True)
+class Bystander:
+    diffusion: bool = param(
+        True, unit="on/off", label="Diffusion of responsibility",
+        help="When off, every aware person decides independently of how many others know.",
+    )
+    diffusion_t: float = param(
+        0.6, unit="-", lo=0.0, hi=3.0, label="Diffusion strength t",
+        help="Exponent of the social-impact rule p(n) = p1 * n^-t for n people aware.",
+        source="Darley & Latane 1968 data give t near 0.6 (DOMAIN.md)",
+    )
+    p_act_day: float = param(
+        0.3, unit="probability/day", lo=0.0, hi=1.0, label="Daily chance to act (p1)",
+        help="Daily chance that a lone, willing, unreluctant aware person acts on a need.",
+    )
+    direct_request_reduction: float = param(
+        0.8, unit="share", lo=0.0, hi=1.0, label="Diffusion cut by a direct request",
+        help="Share of the diffusion exponent removed for a person who was asked directly.",
+        source="Fischer et al. 2011; Philpot et al. 2020 (DOMAIN.md), size assumed",
+    )
+    owner_reduction: float = param(
+        1.0, unit="share", lo=0.0, hi=1.0, label="Diffusion cut for a named owner",
+        help="Share of the diffusion exponent removed for the named responsible owner.",
+    )
+    familiarity_reduction: float = param(
+        0.5, unit="share", lo=0.0, hi=1.0, label="Diffusion cut by a tie",
+        help="Share of the diffusion exponent removed for a person with a tie to the one in "
+        "need (household, neighbour, friend, familiarity from a meeting place).",
+        source="Liebst et al. 2019; Fischer et al. 2011 (DOMAIN.md), size assumed",
+    )
+    p_notice_day: float = param(
+        0.01, unit="probability/day", lo=0.0, hi=1.0, label="Daily chance a neighbour notices",
+        help="Daily chance that a block neighbour notices an open need.",
+    )
+    willingness: Willingness = section(Willingness)
+
+
+@dataclass(frozen=True)
+class InformalHelpDays:
+    practical: float = param(0.5, unit="days", lo=0.0, hi=365.0, label="Help days: practical",
+                             help="Mean days of informal help for a practical need.")
+    social: float = param(30.0, unit="days", lo=0.0, hi=3650.0, label="Help days: social",
+                          help="Mean days of informal help for a social need.")
+    ongoing: float = param(90.0, unit="days", lo=0.0, hi=3650.0, label="Help days: ongoing",
+                           help="Mean days of informal help for an ongoing need.")
+
+
+@dataclass(frozen=True)
+class Informal:
+    enabled: bool = param(
+        True, unit="on/off", label="Informal routes",
+        help="Off puts the model in queue-only mode: no ties, volunteers or meeting places act.",
+    )
+    capacity_tasks: int = param(
+        1, unit="tasks", lo=0, hi=20, label="Neighbour capacity",
+        help="Needs one resident helps with at the same time.")
+    help_days: InformalHelpDays = section(InformalHelpDays)
+
+
+@dataclass(frozen=True)
+class Volunteers:
+    initiative: bool = param(
+        False, unit="on/off", label="Volunteer initiative (klussenbank)",
+        help="A matching service that links residents' practical and social needs to volunteers.",
+    )
+    n_initial: int = param(
+        30, unit="volunteers", lo=0, hi=100_000, label="Volunteers at start",
+        help="Volunteers active in the initiative on day 0.",
+        source="CBS 2022: 7.1% volunteer in the neighbourhood at least yearly (DOMAIN.md); "
+        "the active core is assumed far smaller",
+    )
+    capacity_tasks: int = param(
+        2, unit="tasks", lo=1, hi=50, label="Volunteer capacity",
+        help="Requests one volunteer handles at the same time.")
+    matching_delay_days_mean: float = param(
+        5.0, unit="days", lo=0.0, hi=365.0, label="Screening and matching delay",
+        help="Mean days from a request to the initiative to a volunteer match.",
+    )
+    motivation_loss_overload_per_day: float = param(
+        0.02, unit="1/day", lo=0.0, hi=1.0, label="Motivation loss when full",
+        help="Daily loss of motivation of a volunteer working at full capacity.",
+    )
+    motivation_loss_unclear_roles_per_day: float = param(
+        0.004, unit="1/day", lo=0.0, hi=1.0, label="Motivation loss, unclear roles",
+        help="Daily motivation loss at the lowest integration level (verbinden); it shrinks "
+        "to zero at samenspel, where roles are agreed.",
+    )
+    formalisation_burden: float = param(
+        0.0, unit="0-1", lo=0.0, hi=1.0, label="Formalisation burden",
+        help="Paperwork imposed on the initiative; adds up to 0.01/day of motivation loss.",
+    )
+    motivation_recovery_per_day: float = param(
+        0.01, unit="1/day", lo=0.0, hi=1.0, label="Motivation recovery",
+        help="Daily recovery of motivation while below capacity.")
+    dropout_threshold: float = param(
+        0.3, unit="0-1", lo=0.0, hi=1.0, label="Dropout threshold",
+        help="A volunteer whose motivation falls below this quits.")
+    p_recruit_visit: float = param(
+        0.002, unit="probability", lo=0.0, hi=1.0, label="Recruitment per visit",
+        help="Chance that a meeting-place visit turns a resident into a volunteer.")
+
+
+@dataclass(frozen=True)
+class MeetingPlaces:
+    n_places: int = param(
+        1, unit="places", lo=0, hi=100, label="Meeting places",
+        help="Community living rooms and similar places in the neighbourhood.")
+    share_visitors: float = param(
+        0.2, unit="share", lo=0.0, hi=1.0, label="Share of residents who visit",
+        help="Share of residents who visit a meeting place at all.")
+    visits_per_year: float = param(
+        24.0, unit="1/year", lo=0.0, hi=365.0, label="Visits per visitor",
+        help="Mean visits a year of a resident who visits.")
+    contacts_per_visit: int = param(
+        2, unit="contacts", lo=0, hi=50, label="Contacts per visit",
+        help="Other visitors one visitor meets during a visit.")
+    visits_for_familiarity: int = param(
+        3, unit="meetings", lo=1, hi=100, label="Meetings for familiarity",
+        help="Repeated meetings after which two residents can place each other "
+        "(publieke vertrouwdheid) and form a tie.",
+    )
+    p_notice_visit: float = param(
+        0.3, unit="probability", lo=0.0, hi=1.0, label="Need noticed at a visit",
+        help="Chance that an open need of a visitor is noticed by the people met there.")
+    p_ask_at_place: float = param(
+        0.2, unit="probability", lo=0.0, hi=1.0, label="Asks at the meeting place",
+        help="Chance that a visiting resident brings a non-complex need to the meeting place "
+        "when the own network fails.",
+    )
+    capacity_questions_per_day: float = param(
+        4.0, unit="requests/day", lo=0.0, hi=1000.0, label="Host capacity",
+        help="Care questions the hosts of one place can take up a day; beyond it the place is "
+        "overloaded and questions wait.",
+    )
+
+
+@dataclass(frozen=True)
+class FrontDesk:
+    capacity_per_day: float = param(
+        25.0, unit="requests/day", lo=0.0, hi=10_000.0, label="Front-desk capacity",
+        help="Requests the vraagwijzer handles a day.")
+    p_resolve: float = param(
+        0.4, unit="probability", lo=0.0, hi=1.0, label="Resolved at the desk",
+        help="Chance the desk answers a practical or social question itself.")
+    referral_delay_days_mean: float = param(
+        10.0, unit="days", lo=0.0, hi=365.0, label="Referral delay",
+        help="Mean days between the desk's referral and arrival at the wijkteam.")
+    p_dropout_referral: float = param(
+        0.15, unit="probability", lo=0.0, hi=1.0, label="Dropout at referral",
+        help="Chance a referred resident without reluctance does not arrive; scaled by "
+        "(1 + reluctance to ask).",
+    )
+
+
+@dataclass(frozen=True)
+class DurationFactors:
+    practical: float = param(0.1, unit="x", lo=0.0, hi=10.0, label="Case factor: practical",
+                             help="Case duration of a practical need relative to the mean.")
+    social: float = param(0.5, unit="x", lo=0.0, hi=10.0, label="Case factor: social",
+                          help="Case duration of a social need relative to the mean.")
+    ongoing: float = param(1.0, unit="x", lo=0.0, hi=10.0, label="Case factor: ongoing",
+                           help="Case duration of an ongoing need relative to the mean.")
+    complex: float = param(1.0, unit="x", lo=0.0, hi=10.0, label="Case factor: complex",
+                           help="Case duration of a complex need relative to the mean.")
+
+
+@dataclass(frozen=True)
+class Wijkteam:
+    n_professionals: int = param(
+        16, unit="professionals", lo=0, hi=10_000, label="Professionals",
+        help="Professionals of the wijkteam serving this neighbourhood.",
+        source="Schiedam: 6 WOTs with about 100 staff, ~16 a WOT (DOMAIN.md)",
+    )
+    caseload_max: int = param(
+        18, unit="cases", lo=1, hi=1000, label="Caseload limit",
+        help="Concurrent cases per professional (slots).")
+    case_duration_days_mean: float = param(
+        180.0, unit="days", lo=0.01, hi=3650.0, label="Mean case duration",
+        help="Mean duration of a wijkteam case before the kind factor.",
+        source="Guideline 6-12 months; Rotterdam actual 20 months (Rekenkamer 2018, DOMAIN.md)",
+    )
+    duration_distribution: str = param(
+        "lognormal", unit="-", choices=("exponential", "lognormal"), label="Duration distribution",
+        help="Distribution of case durations; exponential makes the team an M/M/c queue.",
+    )
+    duration_cv: float = param(
+        1.0, unit="-", lo=0.01, hi=5.0, label="Duration coefficient of variation",
+        help="Coefficient of variation of lognormal case durations.")
+    duration_factor: DurationFactors = section(DurationFactors)
+    share_outreach: float = param(
+        0.0, unit="share", lo=0.0, hi=0.8, label="Share of time in the neighbourhood",
+        help="Share of professional time spent at meeting places and in the street; cases take "
+        "1/(1 - share) longer in calendar time, and needs of visitors are found earlier.",
+        source="Schiedam mandates neighbourhood hours (DOMAIN.md); size assumed",
+    )
+    p_notice_outreach_day: float = param(
+        0.05, unit="probability/day", lo=0.0, hi=1.0, label="Outreach finds a need",
+        help="Daily chance, at full outreach share 1, that a professional finds an open need "
+        "in the neighbourhood; scaled by share_outreach.",
+    )
+    overload_threshold: float = param(
+        0.9, unit="share", lo=0.0, hi=1.0, label="Overload threshold",
+        help="Caseload share above which a professional falls back on routine.")
+    overload_duration_factor: float = param(
+        0.3, unit="x", lo=0.0, hi=5.0, label="Longer cases under overload",
+        help="Extra relative case duration for a case started above the overload threshold.")
+    overload_p_repeat: float = param(
+        0.15, unit="probability", lo=0.0, hi=1.0, label="Repeat request under overload",
+        help="Chance a case handled under overload returns as a repeat request.")
+    p_refer_informal_max: float = param(
+        0.6, unit="probability", lo=0.0, hi=1.0, label="Referral to informal help",
+        help="Chance at samenspel that the team refers a suitable (practical or social) request "
+        "to informal helpers; a third of it at verbinden, two thirds at samenwerken.",
+    )
+
+
+@dataclass(frozen=True)
+class Access:
+    policy: str = param(
+        "walk_in", unit="-", choices=("walk_in", "vraagwijzer"), label="Access policy",
+        help="walk_in: residents go straight to the wijkteam (Schiedam); vraagwijzer: only "
+        "through the front desk (Rotterdam).",
+        source="Rotterdam vraagwijzers; Schiedam WOT walk-in (DOMAIN.md)",
+    )
+    triage: str = param(
+        "fifo", unit="-", choices=("fifo", "urgency"), label="Triage",
+        help="Waiting-list discipline: first come first served, or non-preemptive urgency "
+        "priority (waiting cases are re-prioritised as their urgency rises).",
+    )
+    integration: str = param(
+        "samenwerken", unit="-", choices=("verbinden", "samenwerken", "samenspel"),
+        label="Formal-informal integration",
+        help="verbinden: knowing each other; samenwerken: working together with agreements; "
+        "samenspel: one team. Sets referrals to informal help, role clarity and shared "
+        "ownership of needs.",
+        source="Seed report, chapter 4 (DOMAIN.md)",
+    )
+
+
+@dataclass(frozen=True)
+class Escalation:
+    enabled: bool = param(
+        True, unit="on/off", label="Escalation",
+        help="Unanswered needs grow more urgent and high-urgency ones can become a crisis.")
+    low_to_medium_days: float = param(
+        45.0, unit="days", lo=0.1, hi=3650.0, label="Low to medium",
+        help="Mean days an unanswered low-urgency need takes to become medium.")
+    medium_to_high_days: float = param(
+        30.0, unit="days", lo=0.1, hi=3650.0, label="Medium to high",
+        help="Mean days an unanswered medium-urgency need takes to become high.")
+    high_to_crisis_days: float = param(
+        30.0, unit="days", lo=0.1, hi=3650.0, label="High to crisis",
+        help="Mean days an unanswered high-urgency need takes to become a crisis.")
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    enabled: bool = param(
+        True, unit="on/off", label="Withdrawal",
+        help="Residents give up on a need that stays unanswered.")
+    days_mean: float = param(
+        120.0, unit="days", lo=0.1, hi=3650.0, label="Mean days before giving up",
+        help="Mean days before a resident without reluctance gives up; shortened by "
+        "reluctance to ask (divided by 1 + reluctance).",
+    )
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A neighbourhood setting: every parameter of one run except seed and horizon."""
+
+    name: str = param("default", unit="-", label="Name", help="Scenario name.")
+    description: str = param("", unit="-", label="Description", help="What this setting is.")
+    days: int = param(365, unit="days", lo=1, hi=36_500, label="Horizon",
+                      help="Simulated days (one step is one day).")
+    start_date: str = param(
+        "2026-01-01", unit="date", label="Start date",
+        help="Calendar date of day 0, for the timestamps of the event log (ISO yyyy-mm-dd).")
+    population: Population = section(Population)
+    needs: Needs = section(Needs)
+    seeking: Seeking = section(Seeking)
+    bystander: Bystander = section(Bystander)
+    informal: Informal = section(Informal)
+    volunteers: Volunteers = section(Volunteers)
+    meeting_places: MeetingPlaces = section(MeetingPlaces)
+    frontdesk: FrontDesk = section(FrontDesk)
+    wijkteam: Wijkteam = section(Wijkteam)
+    access: Access = section(Access)
+    escalation: Escalation = section(Escalation)
+    withdrawal: Withdrawal = section(Withdrawal)
+    sources: dict = field(default_factory=dict, metadata={"free": True})
+
+    def get(self, key: str) -> Any:
+        """Value at a dotted key, such as ``wijkteam.n_professionals``."""
+        obj: Any = self
+        for part in key.split("."):
+            obj = getattr(obj, part)
+        return obj
+
+    def with_values(self, values: dict[str, Any]) -> Scenario:
+        """A copy with dotted keys replaced; validate the result with ``check``."""
+        tree = to_dict(self)
+        for key, value in values.items():
+            node = tree
+            *parents, leaf = key.split(".")
+            for part in parents:
+                node = node[part]
+            node[leaf] = value
+        return from_tree(tree)
+
+
+# --- introspection ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Everything declared about one parameter, addressed by its dotted key."""
+
+    key: str
+    type: type
+    default: Any
+    unit: str
+    label: str
+    help: str
+    lo: float | None
+    hi: float | None
+    choices: tuple[str, ...] | None
+    source: str
+
+    def allowed(self) -> str:
+        """What values are allowed, in words, for error messages and docs."""
+        if self.choices:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.type is bool:
+            return "true or false"
+        if self.type is str:
+            return "a string"
+        kind = "an integer" if self.type is int else "a number"
+        if self.lo is not None and self.hi is not None:
+            return f"{kind} from {_fmt(self.lo)} to {_fmt(self.hi)}"
+        return kind
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}" if isinstance(x, float) else f"{x:,}".replace(",", "_")
+
+
+_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "dict": dict}
+
+
+def _field_type(f: dataclasses.Field) -> Any:
+    t = f.type if not isinstance(f.type, str) else _TYPES.get(f.type, f.type)
+    if isinstance(t, str):
+        t = globals()[t]
+    return t
+
+
+def iter_specs(cls: type = Scenario, prefix: str = "") -> Iterator[Spec]:
+    """Every leaf parameter of ``cls``, depth first, in declaration order."""
+    for f in dataclasses.fields(cls):
+        if f.metadata.get("free"):
+            continue
+        t = _field_type(f)
+        key = prefix + f.name
+        if dataclasses.is_dataclass(t):
+            yield from iter_specs(t, key + ".")
+        else:
+            m = f.metadata
+            yield Spec(key, t, f.default, m["unit"], m["label"], m["help"], m["lo"], m["hi"],
+                       m["choices"], m["source"])
+
+
+SPECS: dict[str, Spec] = {s.key: s for s in iter_specs()}
+
+
+def to_dict(obj: Any) -> dict:
+    """A scenario as a plain nested dict (the TOML layout)."""
+    return dataclasses.asdict(obj)
+
+
+def flat(obj: Scenario) -> dict[str, Any]:
+    """A scenario as ``{dotted key: value}`` over every declared parameter."""
+    return {key: obj.get(key) for key in SPECS}
+
+
+def from_tree(tree: dict, cls: type = Scenario) -> Any:
+    """Build (without validation) a dataclass tree from a nested dict."""
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in tree:
+            continue
+        t = _field_type(f)
+        value = tree[f.name]
+        kwargs[f.name] = from_tree(value, t) if dataclasses.is_dataclass(t) else value
+    return cls(**kwargs)
+
+
+def check_date(text: str) -> bool:
+    try:
+        _dt.date.fromisoformat(text)
+    except (TypeError, ValueError):
+        return False
+    return True

@@ -1,0 +1,183 @@
+"""What a run returns: a flat summary and tidy frames, each stamped with its provenance."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .model import KINDS, UNANSWERED, URGENCIES
+from .params import Scenario, to_dict
+from .version import code_version
+
+if TYPE_CHECKING:
+    from .model import Neighbourhood
+
+#: Routes that are not the wijkteam or the front desk.
+INFORMAL_OUTCOMES = ("informal", "volunteer", "meeting_place")
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """A short fingerprint of every parameter value, to tell scenarios apart in outputs."""
+    text = json.dumps(to_dict(scenario), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass
+class RunResult:
+    """One run: ``summary`` (flat KPIs), ``daily``, ``requests`` and ``events`` frames."""
+
+    scenario: Scenario
+    seed: int
+    days: int
+    warmup_days: int
+    summary: dict[str, Any]
+    daily: pd.DataFrame
+    requests: pd.DataFrame
+    events: pd.DataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def write(self, out_dir: str | os.PathLike) -> list[Path]:
+        """Frames as Parquet and summary plus provenance as JSON, each written atomically."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name in ("daily", "requests", "events"):
+            frame = getattr(self, name)
+            written.append(_atomic(out / f"{name}.parquet",
+                                   lambda p, f=frame: f.to_parquet(p, index=False)))
+        payload = {"meta": self.meta, "summary": self.summary}
+        written.append(_atomic(out / "summary.json", lambda p: Path(p).write_text(
+            json.dumps(payload, indent=2, default=_json_default) + "\n")))
+        return written
+
+
+def _atomic(path: Path, write) -> Path:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _json_default(x: Any) -> Any:
+    if isinstance(x, np.integer | np.floating):
+        return x.item()
+    return str(x)
+
+
+def build_result(model: Neighbourhood, days: int, warmup_days: int) -> RunResult:
+    start = pd.Timestamp(model.scenario.start_date)
+    needs = model.needs
+    requests = pd.DataFrame({
+        "request_id": np.array([n.id for n in needs], dtype=np.int64),
+        "resident": np.array([n.resident for n in needs], dtype=np.int64),
+        "kind": pd.Categorical([KINDS[n.kind] for n in needs], categories=KINDS),
+        "urgency_start": pd.Categorical([URGENCIES[n.urgency_start] for n in needs],
+                                        categories=URGENCIES, ordered=True),
+        "urgency_end": pd.Categorical([URGENCIES[n.urgency] for n in needs],
+                                      categories=URGENCIES, ordered=True),
+        "urgency_intake": pd.Categorical(
+            [URGENCIES[n.urgency_intake] if n.urgency_intake >= 0 else None for n in needs],
+            categories=URGENCIES, ordered=True),
+        "day_created": np.array([n.t_arise for n in needs], dtype=float),
+        "day_answered": np.array([n.t_answered for n in needs], dtype=float),
+        "day_closed": np.array([n.t_closed for n in needs], dtype=float),
+        "day_intake": np.array([n.t_intake for n in needs], dtype=float),
+        "day_queued": np.array([n.t_queue for n in needs], dtype=float),
+        "queue_wait_days": np.array([n.queue_wait for n in needs], dtype=float),
+        "state": pd.Categorical([n.state for n in needs]),
+        "outcome": [n.outcome or ("unanswered" if n.state != "withdrawn" else "withdrawn")
+                    for n in needs],
+        "answered_by": [n.helper for n in needs],
+        "route": [" > ".join(n.route) for n in needs],
+        "crisis": np.array([n.crisis for n in needs], dtype=bool),
+        "n_aware_max": np.array([n.n_aware_max for n in needs], dtype=np.int64),
+        "acted_by_aware": np.array([n.acted_by_aware for n in needs], dtype=bool),
+        "repeat_of": np.array([n.repeat_of for n in needs], dtype=np.int64),
+    })
+    requests["wait_days"] = requests["day_answered"] - requests["day_created"]
+    ev = model.events
+    events = pd.DataFrame({
+        "case_id": np.array([e[0] for e in ev], dtype=np.int64),
+        "activity": [e[1] for e in ev],
+        "day": np.array([e[2] for e in ev], dtype=float),
+        "resource": [e[3] for e in ev],
+    })
+    events.insert(2, "timestamp", start + pd.to_timedelta(events["day"], unit="D"))
+    daily = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    daily.insert(1, "date", start + pd.to_timedelta(daily["day"], unit="D"))
+    summary = summarise(model, requests, days, warmup_days)
+    meta = {
+        "scenario": model.scenario.name,
+        "scenario_hash": scenario_hash(model.scenario),
+        "seed": model.seed,
+        "days": days,
+        "warmup_days": warmup_days,
+        "code_version": code_version(),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    return RunResult(model.scenario, model.seed, days, warmup_days, summary, daily, requests,
+                     events, meta)
+
+
+def summarise(model: Neighbourhood, requests: pd.DataFrame, days: int, warmup_days: int
+              ) -> dict[str, Any]:
+    """The KPIs, over requests created after the warm-up."""
+    r = requests[requests["day_created"] >= warmup_days]
+    n = len(r)
+    answered = r["day_answered"].notna()
+    informal = r["outcome"].isin(INFORMAL_OUTCOMES)
+    waits = r.loc[answered, "wait_days"]
+    queued = r["queue_wait_days"].notna()
+    qw = r.loc[queued, "queue_wait_days"]
+    by_urgency = {
+        u: _mean(r.loc[queued & (r["urgency_intake"] == u), "queue_wait_days"]) for u in URGENCIES
+    }
+    avg = model.time_averages(float(days))
+    span = max(days - warmup_days, 1)
+    return {
+        "requests": int(n),
+        "answered": int(answered.sum()),
+        "answered_share": _ratio(answered.sum(), n),
+        "informal_share": _ratio(informal.sum(), answered.sum()),
+        "unanswered_end": int(r["state"].isin(list(UNANSWERED)).sum()),
+        "withdrawn": int((r["state"] == "withdrawn").sum()),
+        "crises": int(r["crisis"].sum()),
+        "wait_days_mean": _mean(waits),
+        "wait_days_p90": float(np.quantile(waits, 0.9)) if len(waits) else math.nan,
+        "queue_wait_days_mean": _mean(qw),
+        "queue_wait_days_mean_by_urgency": by_urgency,
+        "wijkteam_intakes": int(r["day_intake"].notna().sum()),
+        "waitlist_arrival_rate_per_day": float(r["day_queued"].notna().sum()) / span,
+        "utilization": avg["slots_busy_mean"] / model.slots if model.slots else math.nan,
+        "waitlist_mean": avg["waitlist_mean"],
+        "waitlist_max": int(model.waitlist_max),
+        "waitlist_end": int(model.waitlist_len),
+        "volunteers_active_end": int(sum(v.active for v in model.volunteers)),
+        "volunteers_recruited": int(model.volunteers_recruited),
+        "volunteers_dropped": int(model.volunteers_dropped),
+        "bystander_unanswered": int(((r["n_aware_max"] >= 2) & ~r["acted_by_aware"]).sum()),
+        "place_overloaded_days": int(sum(p.overloaded_days for p in model.places)),
+    }
+
+
+def _mean(s: pd.Series) -> float:
+    return float(s.mean()) if len(s) else math.nan
+
+
+def _ratio(a: float, b: float) -> float:
+    return float(a) / float(b) if b else math.nan
