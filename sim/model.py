@@ -442,6 +442,8 @@ class Neighbourhood(mesa.Model):
         if person >= self.residents.n:
             j = person - self.residents.n
             need.route.append("found on outreach")
+            if need.kind in (PRACTICAL, SOCIAL) and self._refer_informal(need, "outreach"):
+                return
             self.wijkteam_arrive(need, f"professional:{j}")
         elif need.kind == COMPLEX:
             need.route.append("brought in by a neighbour")

@@ -128,16 +128,16 @@ class UrgencyShares:
 @dataclass(frozen=True)
 class KindShares:
     practical: float = param(
-        0.45, unit="share", lo=0.0, hi=1.0, label="Practical",
+        0.49, unit="share", lo=0.0, hi=1.0, label="Practical",
         help="Incidental practical needs: a job in the house, groceries.")
     social: float = param(
         0.25, unit="share", lo=0.0, hi=1.0, label="Social",
         help="Loneliness, wanting company.")
     ongoing: float = param(
-        0.18, unit="share", lo=0.0, hi=1.0, label="Ongoing support",
+        0.2, unit="share", lo=0.0, hi=1.0, label="Ongoing support",
         help="Needs for support over weeks or months (mantelzorg-like).")
     complex: float = param(
-        0.12, unit="share", lo=0.0, hi=1.0, label="Complex",
+        0.06, unit="share", lo=0.0, hi=1.0, label="Complex",
         help="Needs only professionals can handle (debts, safety, care indication).")
 
 
@@ -302,7 +302,7 @@ class Volunteers:
         0.3, unit="0-1", lo=0.0, hi=1.0, label="Dropout threshold",
         help="A volunteer whose motivation falls below this quits.")
     p_recruit_visit: float = param(
-        0.002, unit="probability", lo=0.0, hi=1.0, label="Recruitment per visit",
+        0.0005, unit="probability", lo=0.0, hi=1.0, label="Recruitment per visit",
         help="Chance that a meeting-place visit turns a resident into a volunteer.")
 
 
@@ -400,7 +400,7 @@ class Wijkteam:
         source="Schiedam mandates neighbourhood hours (DOMAIN.md); size assumed",
     )
     p_notice_outreach_day: float = param(
-        0.05, unit="probability/day", lo=0.0, hi=1.0, label="Outreach finds a need",
+        0.02, unit="probability/day", lo=0.0, hi=1.0, label="Outreach finds a need",
         help="Daily chance, at full outreach share 1, that a professional finds an open need "
         "in the neighbourhood; scaled by share_outreach.",
     )
