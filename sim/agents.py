@@ -96,6 +96,7 @@ class MeetingPlace(mesa.Agent):
         self.index = index
         self.members = members  # resident ids who visit this place
         self.questions: deque[Need] = deque()
+        self.credit = 0.0  # unused fractional host capacity carried to the next day
         self.overloaded_days = 0
         self.visits = 0
 

@@ -39,9 +39,9 @@ BYSTANDER_STATES = frozenset(("unvoiced", "asking"))
 INTEGRATION_LEVEL = {"verbinden": 1 / 3, "samenwerken": 2 / 3, "samenspel": 1.0}
 
 # columns of the per-need uniform draws (common random numbers per need)
-(U_VOICE, U_DELAY, U_ROUTE, U_TRUST, U_SVC, U_ESC, U_WITHDRAW, U_DROPOUT, U_RESOLVE,
- U_REFER, U_PLACE, U_TIE, U_HELP) = range(13)
-N_U = 13
+(U_VOICE, U_DELAY, U_ROUTE, U_TRUST, U_SVC, U_ESC_LOW, U_ESC_MEDIUM, U_ESC_HIGH, U_WITHDRAW,
+ U_DROPOUT, U_RESOLVE, U_REFER, U_PLACE, U_TIE, U_HELP) = range(15)
+N_U = 15
 CHUNK_DAYS = 365
 _NORMAL = NormalDist()
 
@@ -138,8 +138,9 @@ class Neighbourhood(mesa.Model):
                              + 0.01 * s.volunteers.formalisation_burden)
         self.duration_scale = w.case_duration_days_mean / (1.0 - w.share_outreach)
         self._lognormal_sigma = math.sqrt(math.log1p(w.duration_cv ** 2))
-        p_out = w.p_notice_outreach_day * w.share_outreach
-        self.q_outreach = 1.0 - (1.0 - p_out) ** w.n_professionals if w.n_professionals else 0.0
+        # chance a given open need's resident is met on outreach today
+        self.q_outreach = min(1.0, w.n_professionals * w.share_outreach
+                              * w.outreach_contacts_per_day / self.residents.n)
 
         self.frontdesk = FrontDesk(self) if s.access.policy == "vraagwijzer" else None
         self.places: list[MeetingPlace] = []
@@ -344,7 +345,8 @@ class Neighbourhood(mesa.Model):
         if (self.volunteers and informal_kind and "initiative" not in need.tried):
             self.to_initiative(need)
         elif (self.places and need.kind != COMPLEX and "place" not in need.tried
-              and self.place_of[need.resident] >= 0 and u[U_PLACE] < s.meeting_places.p_ask_at_place):
+              and self.place_of[need.resident] >= 0
+              and u[U_PLACE] < s.meeting_places.p_ask_at_place):
             self.to_place(need, self.places[self.place_of[need.resident]])
         elif "formal" not in need.tried and u[U_TRUST] < self.residents.trust[need.resident]:
             self.formal_access(need, "asks formal help")
@@ -389,12 +391,8 @@ class Neighbourhood(mesa.Model):
             total = sum(h for _, h in weights)
             q = -math.expm1(-total)
             k = _geometric(rng.random(), q)
-            pick = rng.random() * total
-            for person, h in weights:
-                pick -= h
-                if pick <= 0:
-                    break
-            self.schedule(day0 + k - 1 + rng.random(), "act", (need, need.version, person))
+            actor = _pick(weights, rng.random() * total)
+            self.schedule(day0 + k - 1 + rng.random(), "act", (need, need.version, actor))
         q_notice = self._q_notice(need)
         if q_notice > 0:
             k = _geometric(rng.random(), q_notice)
@@ -413,9 +411,9 @@ class Neighbourhood(mesa.Model):
             return
         rng = self.rng_by
         if rng.random() * self._q_notice(need) < self.q_outreach:
-            who = self.residents.n + int(rng.random() * len(self.professionals))
-            flags = rule.OWNER
-            self.log_event(need.id, "found on outreach", self.now, f"professional:{who - self.residents.n}")
+            j = int(rng.random() * len(self.professionals))
+            who, flags = self.residents.n + j, rule.OWNER
+            self.log_event(need.id, "found on outreach", self.now, f"professional:{j}")
         else:
             mates = self.residents.block_members[self.residents.block[need.resident]]
             who = int(mates[int(rng.random() * len(mates))])
@@ -447,7 +445,7 @@ class Neighbourhood(mesa.Model):
             self.wijkteam_arrive(need, f"professional:{j}")
         elif need.kind == COMPLEX:
             need.route.append("brought in by a neighbour")
-            self.formal_access(need, "brought to formal help", resident_help=person)
+            self.formal_access(need, "brought to formal help")
         else:
             helper = self.resident_agents[person]
             helper.informal_load += 1
@@ -516,7 +514,8 @@ class Neighbourhood(mesa.Model):
             visitors = place.members[rng_np.integers(0, m, size=count)].tolist()
             place.visits += count
             for v in visitors:
-                contacts = [visitors[int(rng.random() * count)] for _ in range(mp.contacts_per_visit)]
+                contacts = [visitors[int(rng.random() * count)]
+                            for _ in range(mp.contacts_per_visit)]
                 contacts = [c for c in contacts if c != v]
                 for c in contacts:
                     pair = (v, c) if v < c else (c, v)
@@ -563,7 +562,7 @@ class Neighbourhood(mesa.Model):
 
     def _take(self, queue: deque, holder, capacity: float, d: int, state: str):
         """Up to the day's capacity (fractions carried over) of still-waiting requests."""
-        holder_credit = getattr(holder, "credit", 0.0) + capacity
+        holder_credit = holder.credit + capacity
         taken = []
         while queue and holder_credit >= 1.0:
             need = queue.popleft()
@@ -576,7 +575,7 @@ class Neighbourhood(mesa.Model):
 
     # --- formal access: front desk or walk-in ------------------------------------------
 
-    def formal_access(self, need: Need, step: str, resident_help: int = -1) -> None:
+    def formal_access(self, need: Need, step: str) -> None:
         need.tried.add("formal")
         need.version += 1
         if self.frontdesk is not None:
@@ -697,8 +696,7 @@ class Neighbourhood(mesa.Model):
     def _schedule_escalation(self, need: Need, t: float) -> None:
         e = self.scenario.escalation
         mean = (e.low_to_medium_days, e.medium_to_high_days, e.high_to_crisis_days)[need.urgency]
-        # one pre-drawn uniform per need, spread over the three steps by golden-ratio shifts
-        u = (need.u[U_ESC] + 0.6180339887 * need.urgency) % 1.0
+        u = need.u[U_ESC_LOW + need.urgency]
         self.schedule(t + mean * expo(u), "escalate", (need, need.urgency))
 
     def _on_escalate(self, payload) -> None:
@@ -781,6 +779,15 @@ def _geometric(u: float, q: float) -> int:
     if q >= 1.0:
         return 1
     return 1 + int(math.log1p(-u) / math.log1p(-q))
+
+
+def _pick(weights: list[tuple[int, float]], target: float) -> int:
+    """The person whose cumulative weight first reaches ``target``."""
+    for person, weight in weights:
+        target -= weight
+        if target <= 0:
+            return person
+    return weights[-1][0]
 
 
 def _norm(shares: list[float]) -> np.ndarray:

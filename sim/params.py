@@ -399,10 +399,10 @@ class Wijkteam:
         "1/(1 - share) longer in calendar time, and needs of visitors are found earlier.",
         source="Schiedam mandates neighbourhood hours (DOMAIN.md); size assumed",
     )
-    p_notice_outreach_day: float = param(
-        0.02, unit="probability/day", lo=0.0, hi=1.0, label="Outreach finds a need",
-        help="Daily chance, at full outreach share 1, that a professional finds an open need "
-        "in the neighbourhood; scaled by share_outreach.",
+    outreach_contacts_per_day: float = param(
+        60.0, unit="residents/day", lo=0.0, hi=10_000.0, label="Outreach contacts",
+        help="Residents one professional meets in a full day in the neighbourhood; an open "
+        "need is found when its resident is met. Scaled by share_outreach.",
     )
     overload_threshold: float = param(
         0.9, unit="share", lo=0.0, hi=1.0, label="Overload threshold",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import math
@@ -16,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .model import KINDS, UNANSWERED, URGENCIES
-from .params import Scenario, to_dict
+from .params import Scenario, flat, to_dict
 from .version import code_version
 
 if TYPE_CHECKING:
@@ -128,8 +127,10 @@ def build_result(model: Neighbourhood, days: int, warmup_days: int) -> RunResult
         "days": days,
         "warmup_days": warmup_days,
         "code_version": code_version(),
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "parameters": flat(model.scenario),
     }
+    for frame in (daily, requests, events):
+        frame.attrs.update({k: v for k, v in meta.items() if k != "parameters"})
     return RunResult(model.scenario, model.seed, days, warmup_days, summary, daily, requests,
                      events, meta)
 

@@ -79,7 +79,8 @@ def parse_override(text: str, where: str = "--set") -> tuple[str, Any]:
     key, sep, raw = text.partition("=")
     key, raw = key.strip(), raw.strip()
     if not sep or not key:
-        raise InputError(where, text, _MISSING, "expected KEY=VALUE, e.g. wijkteam.n_professionals=8")
+        raise InputError(where, text, _MISSING,
+                         "expected KEY=VALUE, e.g. wijkteam.n_professionals=8")
     return key, parse_value(raw)
 
 

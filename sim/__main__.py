@@ -1,0 +1,5 @@
+"""``python -m sim``: the command line, see :mod:`sim.cli`."""
+
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,23 @@
+"""Experiments: many runs, and what differs between them and how sure we are.
+
+The parts are kept apart, as in the EMA Workbench: an *experiment* file
+(:mod:`.experiment`) names base scenarios, levers and uncertainties; a *design*
+(:mod:`.design`) turns them into points; an *executor* (:mod:`.executors`) runs
+the work serially, on local processes or on a Dask cluster; a *sweep*
+(:mod:`.sweep`) plans the runs, seeds them and writes each result as it finishes;
+:mod:`.compare`, :mod:`.analyse` and :mod:`.report` turn the results into
+statements with confidence intervals.
+
+Quick use::
+
+    from sim.lab import load_experiment, run_sweep, load_runs
+    exp = load_experiment("experiments/access_policies.toml")
+    run_sweep(exp, "results/access", workers=2)
+    runs = load_runs("results/access")        # one row per run, sorted by run id
+"""
+
+from .experiment import Experiment, Factor, load_experiment
+from .sweep import load_runs, plan_runs, replication_seeds, run_sweep
+
+__all__ = ["Experiment", "Factor", "load_experiment", "load_runs", "plan_runs",
+           "replication_seeds", "run_sweep"]
