@@ -69,6 +69,7 @@ class Volunteer(mesa.Agent):
             self.active = False
             self.resident.volunteer = None
             self.model.volunteer_dropped(self)
+            self.remove()
 
 
 class Professional(mesa.Agent):

@@ -44,7 +44,7 @@ PROG = "samenspel"
 
 #: Modules that add commands: each exposes ``register(subparsers)``. Adding one is a
 #: one-line change here, e.g. ``EXTENSIONS = ("sim.lab.cli",)``.
-EXTENSIONS: tuple[str, ...] = ()
+EXTENSIONS: tuple[str, ...] = ("sim.lab.cli",)
 
 Registrar = Callable[[Any], None]
 
@@ -106,6 +106,17 @@ def check_int_option(command: str, option: str, value: Any, lo: int,
         allowed = f"from {lo} to {hi}" if hi is not None else f"of at least {lo}"
         raise InputError(command, option, value, f"must be an integer {allowed}")
     return value
+
+
+def check_out_dir(command: str, out: Path) -> None:
+    """Fail before any work if ``out`` cannot become a writable directory."""
+    if out.exists() and not out.is_dir():
+        raise InputError(command, "--out", str(out), "exists and is not a directory")
+    existing = next(p for p in (out.absolute(), *out.absolute().parents) if p.exists())
+    if not existing.is_dir():
+        raise InputError(command, "--out", str(out), f"{existing} is not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(command, "--out", str(out), f"{existing} is not writable")
 
 
 def jsonable(x: Any) -> Any:
@@ -221,8 +232,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if warmup >= days:
         raise InputError("run", "--warmup-days", warmup, f"must be less than the days ({days})")
     out = Path(args.out) if args.out is not None else None
-    if out is not None and out.exists() and not out.is_dir():
-        raise InputError("run", "--out", str(out), "exists and is not a directory")
+    if out is not None:
+        check_out_dir("run", out)
 
     progress, close = _progress(days, scenario.name)
     try:

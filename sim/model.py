@@ -40,8 +40,9 @@ INTEGRATION_LEVEL = {"verbinden": 1 / 3, "samenwerken": 2 / 3, "samenspel": 1.0}
 
 # columns of the per-need uniform draws (common random numbers per need)
 (U_VOICE, U_DELAY, U_ROUTE, U_TRUST, U_SVC, U_ESC_LOW, U_ESC_MEDIUM, U_ESC_HIGH, U_WITHDRAW,
- U_DROPOUT, U_RESOLVE, U_REFER, U_PLACE, U_TIE, U_HELP) = range(15)
-N_U = 15
+ U_DROPOUT, U_RESOLVE, U_REFER, U_PLACE, U_TIE, U_HELP, U_REFERRAL_DELAY, U_PLACE_PICK
+ ) = range(17)
+N_U = 17
 CHUNK_DAYS = 365
 _NORMAL = NormalDist()
 
@@ -57,7 +58,7 @@ class Need:
     __slots__ = ("id", "resident", "kind", "urgency", "urgency_start", "urgency_intake",
                  "t_arise", "t_answered", "t_closed", "t_intake", "t_queue", "queue_wait",
                  "state", "route", "outcome", "crisis", "aware", "n_aware_max",
-                 "acted_by_aware", "version", "u", "tried", "repeat_of", "helper",
+                 "acted_by_aware", "version", "step", "u", "tried", "repeat_of", "helper",
                  "overloaded", "withdraw_at")
 
     def __init__(self, nid: int, resident: int, kind: int, urgency: int, t: float,
@@ -77,7 +78,8 @@ class Need:
         self.aware: dict[int, int] = {}
         self.n_aware_max = 0
         self.acted_by_aware = False
-        self.version = 0  # bumps invalidate scheduled act, notice and patience events
+        self.version = 0  # bumps invalidate scheduled bystander act and notice events
+        self.step = 0  # bumps with every route step; invalidates ask, match, patience events
         self.u = u
         self.tried: set[str] = set()
         self.repeat_of = repeat_of
@@ -105,7 +107,6 @@ class Neighbourhood(mesa.Model):
         self._chunks_made = 0
         self._pending_arrivals: list[tuple[float, int, int, int, np.ndarray]] = []
 
-        self.rng_seek = scalar(seed, "seeking")
         self.rng_by = scalar(seed, "bystander")
         self.rng_meet = scalar(seed, "meeting")
         self.rng_meet_np = generator(seed, "meeting")
@@ -180,7 +181,7 @@ class Neighbourhood(mesa.Model):
         self.volunteers.append(Volunteer(self, resident, motivation=1.0))
 
     def volunteer_dropped(self, v: Volunteer) -> None:
-        self.volunteers_dropped += 1
+        self.volunteers_dropped += self.now >= self.stats_from
         self.log_event(-1, "volunteer drops out", self.now, f"volunteer:{v.resident.rid}")
 
     # --- needs arising (pre-drawn, policy independent) ------------------------------
@@ -262,6 +263,7 @@ class Neighbourhood(mesa.Model):
         self.events.append((case, activity, t, resource))
 
     def _go(self, need: Need, step: str, state: str, resource: str) -> None:
+        need.step += 1
         need.route.append(step)
         self.set_state(need, state)
         self.log_event(need.id, step, self.now, resource)
@@ -271,7 +273,6 @@ class Neighbourhood(mesa.Model):
         need.t_answered = self.now
         need.outcome = outcome
         need.helper = helper
-        need.version += 1
         self._go(need, f"helped: {outcome}", state, helper)
 
     # --- a need arises and the resident seeks help -------------------------------------
@@ -306,14 +307,14 @@ class Neighbourhood(mesa.Model):
         if u[U_VOICE] < s.seeking.p_voice * (1.0 - reluct):
             delay = s.seeking.ask_delay_days_mean * (1.0 + reluct) * expo(u[U_DELAY])
             if delay > 0:
-                self.schedule(self.now + delay, "ask", (need, need.version))
+                self.schedule(self.now + delay, "ask", (need, need.step))
             else:
                 self._first_ask(need)
         return need
 
     def _on_ask(self, payload) -> None:
-        need, version = payload
-        if need.state in BYSTANDER_STATES and version == need.version:
+        need, step = payload
+        if need.state in BYSTANDER_STATES and step == need.step:
             self._first_ask(need)
 
     def _first_ask(self, need: Need) -> None:
@@ -328,19 +329,18 @@ class Neighbourhood(mesa.Model):
             need.n_aware_max = max(need.n_aware_max, len(need.aware))
             self._go(need, "asks a tie", "asking", f"resident:{who}")
             self._reschedule_bystanders(need)
-            self.schedule(self.now + s.seeking.patience_days, "patience", (need, need.version))
+            self.schedule(self.now + s.seeking.patience_days, "patience", (need, need.step))
         else:
             self.next_route(need)
 
     def _on_patience(self, payload) -> None:
-        need, version = payload
-        if version == need.version and need.state in ("asking", "matching", "place"):
+        need, step = payload
+        if step == need.step and need.state in ("asking", "matching", "place"):
             self.next_route(need)
 
     def next_route(self, need: Need) -> None:
         """Try the next route not yet tried: initiative, meeting place, formal access."""
         s, u = self.scenario, need.u
-        need.version += 1
         informal_kind = need.kind in (PRACTICAL, SOCIAL)
         if (self.volunteers and informal_kind and "initiative" not in need.tried):
             self.to_initiative(need)
@@ -399,10 +399,11 @@ class Neighbourhood(mesa.Model):
             self.schedule(day0 + k - 1 + rng.random(), "notice", (need, need.version))
 
     def _q_notice(self, need: Need) -> float:
-        if not self.scenario.informal.enabled:
-            return 0.0
-        mates = len(self.residents.block_members[self.residents.block[need.resident]]) - 1
-        q = 1.0 - (1.0 - self.scenario.bystander.p_notice_day) ** mates
+        """Daily chance that somebody new notices the need: a block neighbour or outreach."""
+        q = 0.0
+        if self.scenario.informal.enabled:
+            mates = len(self.residents.block_members[self.residents.block[need.resident]]) - 1
+            q = 1.0 - (1.0 - self.scenario.bystander.p_notice_day) ** mates
         return 1.0 - (1.0 - q) * (1.0 - self.q_outreach)
 
     def _on_notice(self, payload) -> None:
@@ -473,18 +474,18 @@ class Neighbourhood(mesa.Model):
         need.tried.add("initiative")
         self._go(need, "asks the volunteer initiative", "matching", "initiative")
         delay = v.matching_delay_days_mean * expo(self.rng_vol.random())
-        self.schedule(self.now + delay, "match", (need, need.version))
+        self.schedule(self.now + delay, "match", (need, need.step))
         self.schedule(self.now + delay + self.scenario.seeking.patience_days, "patience",
-                      (need, need.version))
+                      (need, need.step))
 
     def _on_match(self, payload) -> None:
-        need, version = payload
-        if version != need.version or need.state != "matching":
+        need, step = payload
+        if step != need.step or need.state != "matching":
             return
         cap = self.scenario.volunteers.capacity_tasks
         free = [v for v in self.volunteers if v.active and v.tasks < cap]
         if not free:
-            self.schedule(self.now + 1.0, "match", (need, version))
+            self.schedule(self.now + 1.0, "match", (need, step))
             return
         vol = free[int(self.rng_vol.random() * len(free))]
         vol.tasks += 1
@@ -498,7 +499,7 @@ class Neighbourhood(mesa.Model):
         self._go(need, "asks at the meeting place", "place", f"place:{place.index}")
         place.questions.append(need)
         self.schedule(self.now + self.scenario.seeking.patience_days, "patience",
-                      (need, need.version))
+                      (need, need.step))
 
     def _visits(self) -> None:
         """Today's visits: familiarity forms, needs surface, volunteers are recruited."""
@@ -540,44 +541,50 @@ class Neighbourhood(mesa.Model):
                 if (self.scenario.volunteers.initiative and agent.volunteer is None
                         and rng.random() < self.scenario.volunteers.p_recruit_visit):
                     self._new_volunteer(agent)
-                    self.volunteers_recruited += 1
+                    self.volunteers_recruited += self.now >= self.stats_from
 
     def _hosts(self, d: int) -> None:
-        """Hosts take up the day's care questions; what is left makes the place overloaded."""
+        """Hosts plan the day's care questions; what they cannot take makes the place overloaded."""
         cap = self.scenario.meeting_places.capacity_questions_per_day
         for place in self.places:
-            for need, t in self._take(place.questions, place, cap, d, "place"):
-                self.now = t
-                if need.kind in (PRACTICAL, SOCIAL):
-                    self.answer(need, "meeting_place", f"place:{place.index}")
-                    self._help_ends_later(need, ("place", place.index))
-                elif self.scenario.wijkteam.share_outreach > 0:
-                    need.route.append("consultation hour")
-                    self.wijkteam_arrive(need, f"place:{place.index}")
-                else:
-                    self.formal_access(need, "referred by the meeting place")
-            if place.questions:
+            self._plan_day(place.questions, place, cap, d, "place", "host")
+            if any(q.state == "place" for q in place.questions) and d >= self.stats_from:
                 place.overloaded_days += 1
-            self.now = float(d)
 
-    def _take(self, queue: deque, holder, capacity: float, d: int, state: str):
-        """Up to the day's capacity (fractions carried over) of still-waiting requests."""
-        holder_credit = holder.credit + capacity
+    def _on_host(self, payload) -> None:
+        need, place = payload
+        if need.state != "place":
+            return
+        if need.kind in (PRACTICAL, SOCIAL):
+            self.answer(need, "meeting_place", f"place:{place.index}")
+            self._help_ends_later(need, ("place", place.index))
+        elif self.scenario.wijkteam.share_outreach > 0:
+            need.route.append("consultation hour")
+            self.wijkteam_arrive(need, f"place:{place.index}")
+        else:
+            self.formal_access(need, "referred by the meeting place")
+
+    def _plan_day(self, queue: deque, holder, capacity: float, d: int, state: str, event: str
+                  ) -> None:
+        """Take up to the day's capacity of still-waiting requests, spread over the day.
+
+        Only the fraction of a request that a day's capacity leaves over carries to the
+        next day, so a desk of capacity 2.5 handles 2 and 3 on alternate days.
+        """
+        available = holder.credit + capacity
         taken = []
-        while queue and holder_credit >= 1.0:
+        while queue and len(taken) + 1 <= available:
             need = queue.popleft()
-            if need.state != state:
-                continue
-            holder_credit -= 1.0
-            taken.append(need)
-        holder.credit = holder_credit if queue else min(holder_credit, capacity)
-        return [(need, d + (i + 0.5) / (len(taken) + 1)) for i, need in enumerate(taken)]
+            if need.state == state:
+                taken.append(need)
+        holder.credit = (available - len(taken)) % 1.0
+        for i, need in enumerate(taken):
+            self.schedule(d + (i + 0.5) / len(taken), event, (need, holder))
 
     # --- formal access: front desk or walk-in ------------------------------------------
 
     def formal_access(self, need: Need, step: str) -> None:
         need.tried.add("formal")
-        need.version += 1
         if self.frontdesk is not None:
             self._go(need, step + ": vraagwijzer", "desk", "vraagwijzer")
             self.frontdesk.queue.append(need)
@@ -586,24 +593,27 @@ class Neighbourhood(mesa.Model):
             self.wijkteam_arrive(need, f"resident:{need.resident}")
 
     def _desk(self, d: int) -> None:
-        fd, s = self.frontdesk, self.scenario
-        for need, t in self._take(fd.queue, fd, s.frontdesk.capacity_per_day, d, "desk"):
-            self.now = t
-            u = need.u
-            simple = need.kind in (PRACTICAL, SOCIAL)
-            if simple and u[U_RESOLVE] < s.frontdesk.p_resolve:
-                self.answer(need, "vraagwijzer", "vraagwijzer")
-                self._help_ends_later(need, ("desk", 0))
-            elif simple and self._refer_informal(need, "vraagwijzer"):
-                pass
-            elif u[U_DROPOUT] < s.frontdesk.p_dropout_referral * (
-                    1.0 + self.residents.reluctance_ask[need.resident]):
-                self.withdraw(need, "drops out after referral")
-            else:
-                self._go(need, "referred to the wijkteam", "referred", "vraagwijzer")
-                delay = s.frontdesk.referral_delay_days_mean * expo(u[U_DELAY])
-                self.schedule(self.now + delay, "referral", need)
-        self.now = float(d)
+        fd = self.frontdesk
+        self._plan_day(fd.queue, fd, self.scenario.frontdesk.capacity_per_day, d, "desk", "desk")
+
+    def _on_desk(self, payload) -> None:
+        need, _ = payload
+        if need.state != "desk":
+            return
+        s, u = self.scenario, need.u
+        simple = need.kind in (PRACTICAL, SOCIAL)
+        if simple and u[U_RESOLVE] < s.frontdesk.p_resolve:
+            self.answer(need, "vraagwijzer", "vraagwijzer")
+            self._help_ends_later(need, ("desk", 0))
+        elif simple and self._refer_informal(need, "vraagwijzer"):
+            pass
+        elif u[U_DROPOUT] < s.frontdesk.p_dropout_referral * (
+                1.0 + self.residents.reluctance_ask[need.resident]):
+            self.withdraw(need, "drops out after referral")
+        else:
+            self._go(need, "referred to the wijkteam", "referred", "vraagwijzer")
+            delay = s.frontdesk.referral_delay_days_mean * expo(u[U_REFERRAL_DELAY])
+            self.schedule(self.now + delay, "referral", need)
 
     def _on_referral(self, need: Need) -> None:
         if need.state == "referred":
@@ -619,18 +629,17 @@ class Neighbourhood(mesa.Model):
             return True
         if self.places and "place" not in need.tried:
             need.route.append(f"{by} refers to informal help")
-            self.to_place(need, self.places[int(need.u[U_PLACE] * len(self.places))])
+            self.to_place(need, self.places[int(need.u[U_PLACE_PICK] * len(self.places))])
             return True
         return False
 
     # --- the wijkteam: slots, waiting list, triage ---------------------------------------
 
     def wijkteam_arrive(self, need: Need, resource: str) -> None:
-        need.version += 1
         need.t_intake = self.now
         need.urgency_intake = need.urgency
         self._go(need, "arrives at the wijkteam", "waitlist", resource)
-        if (need.kind in (PRACTICAL, SOCIAL) and need.repeat_of < 0
+        if (need.kind in (PRACTICAL, SOCIAL) and need.repeat_of < 0 and not need.crisis
                 and self._refer_informal(need, "wijkteam")):
             return
         need.t_queue = self.now
@@ -639,7 +648,8 @@ class Neighbourhood(mesa.Model):
             self._start_case(need)
         else:
             self._enqueue(need)
-            self.waitlist_max = max(self.waitlist_max, self.waitlist_len)
+            if self.now >= self.stats_from:
+                self.waitlist_max = max(self.waitlist_max, self.waitlist_len)
 
     def _enqueue(self, need: Need) -> None:
         cls = need.urgency if self.scenario.access.triage == "urgency" else 0
@@ -684,12 +694,12 @@ class Neighbourhood(mesa.Model):
         self.slots_busy -= 1
         need.t_closed = self.now
         self._go(need, "case ends", "closed", f"professional:{prof.index}")
+        nxt = self._dequeue()
+        if nxt is not None:
+            self._start_case(nxt)
         if need.overloaded and self.rng_team.random() < self.scenario.wijkteam.overload_p_repeat:
             self.new_need(need.resident, need.kind, need.urgency, self.rng_team_np.random(N_U),
                           repeat_of=need.id)
-        nxt = self._dequeue() if self.slots_busy < self.slots else None
-        if nxt is not None:
-            self._start_case(nxt)
 
     # --- escalation, crisis, withdrawal ----------------------------------------------------
 
@@ -726,7 +736,6 @@ class Neighbourhood(mesa.Model):
     def withdraw(self, need: Need, step: str) -> None:
         if need.state == "waitlist" and not math.isnan(need.t_queue):
             self.waitlist_len -= 1
-        need.version += 1
         need.outcome = "withdrawn"
         need.t_closed = self.now
         self._go(need, step, "withdrawn", f"resident:{need.resident}")
@@ -742,8 +751,7 @@ class Neighbourhood(mesa.Model):
         if self.volunteers:
             for v in self.volunteers:
                 v.upkeep(self.loss_unclear)
-            if self.volunteers_dropped:
-                self.volunteers = [v for v in self.volunteers if v.active]
+            self.volunteers = [v for v in self.volunteers if v.active]
 
     # --- daily series ------------------------------------------------------------------
 

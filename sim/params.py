@@ -95,7 +95,7 @@ class Population:
         source="Rode Kruis 2020: ~40% would not, or only after long hesitation, ask (DOMAIN.md)",
     )
     reluctance_ask_older_extra: float = param(
-        0.15, unit="0-1", lo=0.0, hi=1.0, label="Extra reluctance of residents 70+",
+        0.15, unit="0-1", lo=0.0, hi=1.0, label="Extra reluctance of residents 65+",
         help="Added to the reluctance to ask of residents aged 65 and over.",
         source="Rode Kruis 2020: almost half of people over 70 would not ask at all (DOMAIN.md)",
     )
@@ -396,7 +396,8 @@ class Wijkteam:
     share_outreach: float = param(
         0.0, unit="share", lo=0.0, hi=0.8, label="Share of time in the neighbourhood",
         help="Share of professional time spent at meeting places and in the street; cases take "
-        "1/(1 - share) longer in calendar time, and needs of visitors are found earlier.",
+        "1/(1 - share) longer in calendar time, and open needs of residents met in the "
+        "neighbourhood are found earlier.",
         source="Schiedam mandates neighbourhood hours (DOMAIN.md); size assumed",
     )
     outreach_contacts_per_day: float = param(
@@ -406,7 +407,7 @@ class Wijkteam:
     )
     overload_threshold: float = param(
         0.9, unit="share", lo=0.0, hi=1.0, label="Overload threshold",
-        help="Caseload share above which a professional falls back on routine.")
+        help="Caseload share at or above which a professional falls back on routine.")
     overload_duration_factor: float = param(
         0.3, unit="x", lo=0.0, hi=5.0, label="Longer cases under overload",
         help="Extra relative case duration for a case started above the overload threshold.")
@@ -439,7 +440,7 @@ class Access:
         help="verbinden: knowing each other; samenwerken: working together with agreements; "
         "samenspel: one team. Sets referrals to informal help, role clarity and shared "
         "ownership of needs.",
-        source="Seed report, chapter 4 (DOMAIN.md)",
+        source="Seed report, chapter 1 (DOMAIN.md)",
     )
 
 

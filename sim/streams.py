@@ -14,8 +14,7 @@ import zlib
 import numpy as np
 
 #: Every stream the model uses; a new stream gets a new name, never a reused one.
-NAMES = ("population", "needs", "seeking", "bystander", "meeting", "volunteers",
-         "wijkteam", "frontdesk", "elephant")
+NAMES = ("population", "needs", "bystander", "meeting", "volunteers", "wijkteam", "elephant")
 
 
 def _key(name: str) -> int:

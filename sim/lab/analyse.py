@@ -1,0 +1,340 @@
+"""Analysis of a sweep directory: summary tables, sensitivity indices, threshold crossings.
+
+* Summary: per scenario and design point, the mean of each KPI with its 95% t
+  interval over replications; with several base scenarios, also the paired
+  difference against the first.
+* ``sobol`` and ``morris`` designs: SALib's indices with their bootstrap
+  confidence intervals, per KPI, base scenario and lever combination. Each design
+  point's KPI is first averaged over its replications.
+* ``grid`` designs: where a KPI crosses a threshold the user names, walking along
+  one factor (``along``) for every combination of the others, by linear
+  interpolation between grid points. The crossing of the interval bounds brackets
+  it (for example, where the waiting list starts to grow without bound).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..scenario import InputError
+from .compare import CONFIDENCE, compare_runs, format_table, t_interval
+from .sweep import load_design, load_failures, load_runs, read_manifest
+
+HEADLINE_KPIS = ("wait_days_mean", "queue_wait_days_mean", "utilization", "waitlist_end",
+                 "answered_share", "crises", "bystander_unanswered")
+
+
+def _kpis(manifest: dict, runs: pd.DataFrame, wanted: Sequence[str] | None,
+          where: str = "--kpis") -> list[str]:
+    kept = list(manifest.get("kpis") or [])
+    if wanted:
+        for k in wanted:
+            if k not in kept:
+                raise InputError(where, "", k, "is not a KPI kept in this sweep; kept: "
+                                 + ", ".join(kept))
+        return list(wanted)
+    explicit = manifest.get("settings", {}).get("kpis")
+    if explicit and len(explicit) <= 8:
+        return list(explicit)
+    return [k for k in HEADLINE_KPIS if k in kept] or kept[:6]
+
+
+def summary_table(runs: pd.DataFrame, factors: list[str], kpis: list[str],
+                  confidence: float = CONFIDENCE) -> pd.DataFrame:
+    """Per scenario and point: runs, and each KPI's mean and interval (tidy, wide)."""
+    rows = []
+    keys = ["scenario", "point"]
+    for (scenario, point), g in runs.groupby(keys, sort=True):
+        row: dict[str, Any] = {"scenario": scenario, "point": point, "runs": len(g)}
+        for f in factors:
+            row[f] = g[f].iloc[0]
+        for k in kpis:
+            mean, lo, hi = t_interval(g[k].dropna().to_numpy(), confidence)
+            row[k] = mean
+            row[f"{k} ci_lo"] = lo
+            row[f"{k} ci_hi"] = hi
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def format_summary(table: pd.DataFrame, factors: list[str], kpis: list[str]) -> str:
+    if table.empty:
+        return "no finished runs"
+    shown = table[["scenario", "point", "runs", *factors]].copy()
+    for k in kpis:
+        shown[k] = [
+            f"{m:.4g} [{lo:.4g}, {hi:.4g}]" if math.isfinite(lo) else
+            (f"{m:.4g}" if math.isfinite(m) else "-")
+            for m, lo, hi in zip(table[k], table[f"{k} ci_lo"], table[f"{k} ci_hi"],
+                                 strict=True)]
+    with pd.option_context("display.max_rows", 500, "display.width", 200,
+                           "display.max_colwidth", 40):
+        return shown.to_string(index=False)
+
+
+# --- sensitivity ------------------------------------------------------------------------
+
+
+def sensitivity(manifest: dict, runs: pd.DataFrame, design: pd.DataFrame, kpis: list[str],
+                seed: int = 0) -> pd.DataFrame:
+    """SALib indices with confidence intervals, tidy: one row per KPI, group and factor."""
+    d = manifest["design"]
+    kind = d["kind"]
+    prob = d["problem"]
+    names = prob["names"]
+    prob = {"num_vars": prob["num_vars"], "names": names,
+            "bounds": [list(b) for b in prob["bounds"]]}
+    rows = []
+    for (scenario, policy), g in runs.groupby(["scenario", "policy"], sort=True):
+        pts = design[design["policy"] == policy].sort_values("sample")
+        means = g.groupby("sample")[kpis].mean()
+        for kpi in kpis:
+            y = means[kpi].reindex(pts["sample"]).to_numpy(float)
+            base = {"kpi": kpi, "scenario": scenario, "policy": int(policy)}
+            if np.isnan(y).any():
+                missing = int(np.isnan(y).sum())
+                rows.append({**base, "factor": None, "note":
+                             f"{missing} of {len(y)} design points have no value (failed or "
+                             "unfinished runs, or an undefined KPI); resume the sweep first"})
+                continue
+            if np.ptp(y) == 0:
+                rows.append({**base, "factor": None, "note": "KPI constant over the design"})
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                if kind == "morris":
+                    from SALib.analyze import morris
+
+                    x = pts[[f"x.{n}" for n in names]].to_numpy(float)
+                    res = morris.analyze(prob, x, y, num_levels=d["levels"], seed=seed,
+                                         conf_level=CONFIDENCE)
+                    for i, n in enumerate(names):
+                        rows.append({**base, "factor": n, "mu_star": res["mu_star"][i],
+                                     "mu_star_conf": res["mu_star_conf"][i],
+                                     "mu": res["mu"][i], "sigma": res["sigma"][i]})
+                else:
+                    from SALib.analyze import sobol
+
+                    res = sobol.analyze(prob, y, calc_second_order=d["second_order"],
+                                        seed=seed, conf_level=CONFIDENCE)
+                    for i, n in enumerate(names):
+                        rows.append({**base, "factor": n, "S1": res["S1"][i],
+                                     "S1_conf": res["S1_conf"][i], "ST": res["ST"][i],
+                                     "ST_conf": res["ST_conf"][i]})
+    return pd.DataFrame(rows)
+
+
+def format_sensitivity(table: pd.DataFrame, kind: str, policies: dict[int, str]) -> str:
+    if table.empty:
+        return "no sensitivity indices"
+    lines = []
+    key = "mu_star" if kind == "morris" else "ST"
+    for (kpi, scenario, policy), g in table.groupby(["kpi", "scenario", "policy"], sort=False):
+        head = f"{kpi} | {scenario}" + (f" | {policies[policy]}" if policies.get(policy)
+                                        else "")
+        lines.append(head)
+        notes = g[g["factor"].isna()]
+        if len(notes):
+            lines.append(f"  {notes['note'].iloc[0]}")
+            lines.append("")
+            continue
+        g = g.sort_values(key, ascending=False)
+        width = max(len(str(f)) for f in g["factor"])
+        if kind == "morris":
+            lines.append(f"  {'factor':<{width}}  {'mu*':>10}  {'95% conf':>10}  "
+                         f"{'mu':>10}  {'sigma':>10}")
+            for r in g.itertuples():
+                lines.append(f"  {r.factor:<{width}}  {r.mu_star:>10.4g}  "
+                             f"{r.mu_star_conf:>10.4g}  {r.mu:>10.4g}  {r.sigma:>10.4g}")
+        else:
+            lines.append(f"  {'factor':<{width}}  {'S1':>8}  {'95% conf':>8}  {'ST':>8}  "
+                         f"{'95% conf':>8}")
+            for r in g.itertuples():
+                lines.append(f"  {r.factor:<{width}}  {r.S1:>8.3f}  {r.S1_conf:>8.3f}  "
+                             f"{r.ST:>8.3f}  {r.ST_conf:>8.3f}")
+        lines.append("")
+    label = ("Morris screening: mu* is the mean absolute elementary effect (importance), "
+             "sigma its spread (non-linearity, interactions); conf is the half-width of a "
+             "bootstrap 95% interval of mu*." if kind == "morris" else
+             "Sobol indices: S1 first order, ST total order; conf is the half-width of a "
+             "bootstrap 95% interval.")
+    return "\n".join([label, "", *lines]).rstrip()
+
+
+# --- threshold crossing ------------------------------------------------------------------
+
+
+def _crossings(x: np.ndarray, y: np.ndarray, threshold: float) -> list[tuple[float, str]]:
+    out = []
+    for i in range(len(x) - 1):
+        y0, y1 = y[i] - threshold, y[i + 1] - threshold
+        if not (math.isfinite(y0) and math.isfinite(y1)):
+            continue
+        if y0 == 0 and i == 0:
+            out.append((float(x[i]), "at"))
+        if (y0 < 0 <= y1) or (y0 > 0 >= y1):
+            xc = x[i] + (-y0) * (x[i + 1] - x[i]) / (y1 - y0)
+            out.append((float(xc), "up" if y1 > y0 else "down"))
+    return out
+
+
+def threshold_crossing(runs: pd.DataFrame, manifest: dict, kpi: str, threshold: float,
+                       along: str | None = None) -> tuple[pd.DataFrame, str]:
+    """Where a KPI's mean crosses ``threshold`` along one grid factor, for every other combo.
+
+    Returns a tidy table and the factor walked along. ``crossing`` is where the mean
+    crosses; ``crossing_ci_lo``/``_hi`` where the interval bounds do, which bracket it.
+    """
+    d = manifest["design"]
+    if d["kind"] != "grid":
+        raise InputError("--threshold", "", None,
+                         f"threshold crossing needs a grid design; this sweep is {d['kind']}")
+    numeric = [f["key"] for f in d["factors"] if f["key"] in d["crossed"]
+               and f["grid"] and len(f["grid"]) > 1
+               and all(isinstance(v, int | float) and not isinstance(v, bool)
+                       for v in f["grid"])]
+    if along is None:
+        if not numeric:
+            raise InputError("--along", "", None, "the grid has no numeric factor with "
+                             "several values to walk along")
+        sizes = {f["key"]: len(f["grid"]) for f in d["factors"] if f["key"] in numeric}
+        along = max(numeric, key=lambda k: (sizes[k], -numeric.index(k)))
+    elif along not in numeric:
+        raise InputError("--along", "", along, "must be a numeric grid factor with several "
+                         "values: " + (", ".join(numeric) or "none in this sweep"))
+    others = [k for k in d["crossed"] if k != along]
+    rows = []
+    group_keys = ["scenario", *others]
+    for keys, g in runs.groupby(group_keys, sort=True, dropna=False):
+        keys = keys if isinstance(keys, tuple) else (keys,)
+        stats = []
+        for xv, gx in g.groupby(along, sort=True):
+            stats.append((float(xv), *t_interval(gx[kpi].dropna().to_numpy())))
+        if not stats:
+            continue
+        arr = np.array(stats, dtype=float)
+        x, mean, lo, hi = arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3]
+        found = _crossings(x, mean, threshold)
+        row: dict[str, Any] = dict(zip(group_keys, keys, strict=True))
+        if found:
+            xc, direction = found[0]
+            # the upper bound crosses first on the way up, the lower bound first on the way down
+            c_hi = _crossings(x, hi, threshold)
+            c_lo = _crossings(x, lo, threshold)
+            a = c_hi[0][0] if c_hi else math.nan
+            b = c_lo[0][0] if c_lo else math.nan
+            row.update(crossing=xc, direction=direction,
+                       crossing_ci_lo=min(a, b) if math.isfinite(a) and math.isfinite(b)
+                       else math.nan,
+                       crossing_ci_hi=max(a, b) if math.isfinite(a) and math.isfinite(b)
+                       else math.nan,
+                       n_crossings=len(found), note="")
+        else:
+            side = "above" if np.nanmin(mean) > threshold else (
+                "below" if np.nanmax(mean) < threshold else "undefined")
+            row.update(crossing=math.nan, direction="", crossing_ci_lo=math.nan,
+                       crossing_ci_hi=math.nan, n_crossings=0,
+                       note=f"stays {side} {threshold:g} from {along} = {x[0]:g} to {x[-1]:g}")
+        rows.append(row)
+    return pd.DataFrame(rows), along
+
+
+def format_crossing(table: pd.DataFrame, kpi: str, threshold: float, along: str) -> str:
+    if table.empty:
+        return "no finished runs"
+    shown = table.copy()
+    for c in ("crossing", "crossing_ci_lo", "crossing_ci_hi"):
+        shown[c] = [f"{v:.4g}" if math.isfinite(v) else "-" for v in shown[c]]
+    head = (f"Where the mean of {kpi} crosses {threshold:g} along {along} "
+            "(linear interpolation between grid points; crossing_ci_lo/hi: where the 95% "
+            "interval bounds cross; n_crossings > 1: the curve crosses more than once, the "
+            "first is shown)")
+    with pd.option_context("display.max_rows", 500, "display.width", 200):
+        return head + "\n" + shown.to_string(index=False)
+
+
+# --- entry point ---------------------------------------------------------------------------
+
+
+def analyse(out: str | os.PathLike, kpis: Sequence[str] | None = None,
+            kpi: str | None = None, threshold: float | None = None,
+            along: str | None = None) -> dict[str, Any]:
+    """Everything ``samenspel analyse`` prints, as tables (and their text)."""
+    out = Path(out)
+    manifest = read_manifest(out)
+    runs = load_runs(out)
+    failures = load_failures(out)
+    d = manifest["design"]
+    factors = [f["key"] for f in d["factors"]]
+    if (kpi is None) != (threshold is None):
+        raise InputError("--kpi/--threshold", "", None, "give both --kpi and --threshold")
+    if kpi is not None and kpi not in (manifest.get("kpis") or []):
+        raise InputError("--kpi", "", kpi, "is not a KPI kept in this sweep; kept: "
+                         + ", ".join(manifest.get("kpis") or []))
+    chosen = _kpis(manifest, runs, kpis)
+    result: dict[str, Any] = {"manifest": manifest, "runs": runs, "failures": failures,
+                              "kpis": chosen, "sections": []}
+    exp = manifest["experiment"]
+    head = [f"Experiment {exp['name']}: {exp.get('description') or ''}".rstrip(": "),
+            f"design {d['kind']}, {d['points']} points x {len(manifest['scenarios'])} "
+            f"scenarios x {manifest['settings']['replications']} replications; runs planned "
+            f"{manifest['planned']}, done {manifest['done']}, failed {manifest['failed']}; "
+            f"status {manifest['status']}; code {manifest['code_version']}"]
+    if len(failures):
+        head.append(f"{len(failures)} failed runs, e.g. {failures['run_id'].iloc[0]}: "
+                    f"{failures['error'].iloc[0]} (all in {out / 'failures'})")
+    result["sections"].append(("Sweep", "\n".join(head)))
+    if runs.empty:
+        result["sections"].append(("Summary", "no finished runs yet"))
+        return result
+
+    summary = summary_table(runs, factors, chosen)
+    result["summary"] = summary
+    result["sections"].append(("Summary (mean [95% CI] over replications)",
+                               format_summary(summary, factors, chosen)))
+    if len(manifest["scenarios"]) > 1:
+        blocks = []
+        for point, g in runs.groupby("point", sort=True):
+            table = compare_runs(g, chosen, manifest["scenarios"])
+            prefix = f"point {point}:\n" if runs["point"].nunique() > 1 else ""
+            blocks.append(prefix + format_table(table))
+        result["sections"].append(("Paired differences against the first scenario",
+                                   "\n\n".join(blocks)))
+    if d["kind"] in ("sobol", "morris"):
+        design = load_design(out)
+        sens = sensitivity(manifest, runs, design, chosen, seed=int(d.get("seed") or 0))
+        result["sensitivity"] = sens
+        policies = {}
+        crossed = d["crossed"]
+        if crossed:
+            for policy, g in design.groupby("policy"):
+                first = g.iloc[0]
+                policies[int(policy)] = ", ".join(f"{k} = {first[k]}" for k in crossed)
+        result["sections"].append((f"Sensitivity ({d['kind']})",
+                                   format_sensitivity(sens, d["kind"], policies)))
+    if kpi is not None:
+        assert threshold is not None
+        crossing, along = threshold_crossing(runs, manifest, kpi, threshold, along)
+        result["crossing"] = crossing
+        result["sections"].append(("Threshold", format_crossing(crossing, kpi, threshold,
+                                                                along)))
+    elif d["kind"] == "grid" and d["crossed"]:
+        result["sections"].append(("Threshold", "For where a KPI crosses a threshold, add "
+                                   "--kpi KPI --threshold VALUE [--along FACTOR], e.g. "
+                                   "--kpi waitlist_end --threshold 100"))
+    return result
+
+
+def render(result: dict[str, Any]) -> str:
+    parts = []
+    for title, text in result["sections"]:
+        parts.append(f"== {title} ==\n{text}")
+    return "\n\n".join(parts)

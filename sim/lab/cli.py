@@ -1,0 +1,231 @@
+"""Commands ``sweep``, ``compare`` and ``analyse``, added to the main command line.
+
+::
+
+    samenspel sweep EXPERIMENT [--workers N] [--dask local|tcp://HOST:PORT] [--out DIR]
+                               [--resume] [--replications N] [--days N] [--no-progress]
+    samenspel compare SCENARIO_A SCENARIO_B [...] --replications N [--days N]
+                      [--warmup-days N] [--seed N] [--kpis K,K] [--json] [--out DIR]
+                      [--workers N] [--dask ...] [--resume] [--no-progress]
+    samenspel analyse DIR [--kpis K,K] [--kpi KPI --threshold X [--along FACTOR]] [--json]
+
+Bad input raises :class:`sim.scenario.InputError`; the main command line prints it
+as one line and exits with code 2. A sweep stopped with Ctrl-C exits with 130 and
+can be finished with ``--resume``; a sweep in which some runs failed exits with 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..scenario import InputError
+
+EXIT_FAILED_RUNS = 1
+EXIT_INTERRUPTED = 130
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _positive(command: str, option: str, value: Any, hi: int = 10_000_000) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= hi:
+        raise InputError(command, option, value, f"must be an integer from 1 to {hi}")
+    return value
+
+
+def _executor(command: str, args: argparse.Namespace):
+    from .executors import make_executor
+
+    workers = _positive(command, "--workers", args.workers, 4096)
+    return make_executor(workers, args.dask)
+
+
+def _kpi_list(command: str, text: str | None) -> list[str] | None:
+    if not text:
+        return None
+    from .experiment import kpi_names
+
+    kpis = [k.strip() for k in text.split(",") if k.strip()]
+    known = kpi_names()
+    for k in kpis:
+        if k not in known:
+            raise InputError(command, "--kpis", k, "unknown KPI; KPIs are: " + ", ".join(known))
+    return kpis
+
+
+def _add_execution(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="worker processes (default: every core); 1 runs in this process")
+    p.add_argument("--dask", default=None, metavar="local|tcp://HOST:PORT",
+                   help="run on Dask: a LocalCluster on 127.0.0.1 with --workers workers, or "
+                   "an existing scheduler")
+    p.add_argument("--resume", action="store_true",
+                   help="finish an interrupted sweep in --out: runs already done are kept, "
+                   "failed ones are tried again")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (it is shown only on a terminal anyway)")
+
+
+def _interrupted(out: Path) -> int:
+    from .sweep import read_manifest
+
+    try:
+        m = read_manifest(out)
+        counts = f"{m.get('done')} of {m.get('planned')} runs done, {m.get('failed')} failed; "
+    except InputError:
+        counts = ""
+    _log(f"samenspel: interrupted; {counts}results so far are in {out}; "
+         "finish with the same command plus --resume")
+    return EXIT_INTERRUPTED
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from .experiment import load_experiment
+    from .sweep import run_sweep
+
+    exp = load_experiment(args.experiment)
+    exp = exp.with_overrides(replications=_positive("sweep", "--replications",
+                                                    args.replications, 1_000_000),
+                             days=_positive("sweep", "--days", args.days, 36_500))
+    out = Path(args.out) if args.out else Path("results") / exp.name
+    executor = _executor("sweep", args)
+    try:
+        with executor:
+            result = run_sweep(exp, out, executor=executor, resume=args.resume,
+                               progress=False if args.no_progress else None, log=_log)
+    except KeyboardInterrupt:
+        return _interrupted(out)
+    minutes = result.elapsed_s / 60
+    print(f"{exp.name}: {result.done} of {result.planned} runs done, {result.failed} failed "
+          f"({result.ran} run now, {minutes:.1f} min) -> {out}")
+    if result.failed:
+        _log(f"samenspel: {result.failed} runs failed; their errors are in {out / 'failures'}; "
+             "--resume tries them again")
+        return EXIT_FAILED_RUNS
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import compare_scenarios, default_out, format_table
+
+    replications = _positive("compare", "--replications", args.replications, 1_000_000)
+    days = _positive("compare", "--days", args.days, 36_500)
+    if isinstance(args.warmup_days, bool) or args.warmup_days < 0:
+        raise InputError("compare", "--warmup-days", args.warmup_days,
+                         "must be an integer of at least 0")
+    if days is not None and args.warmup_days >= days:
+        raise InputError("compare", "--warmup-days", args.warmup_days,
+                         f"must be less than the days ({days})")
+    if args.seed < 0:
+        raise InputError("compare", "--seed", args.seed, "must be an integer of at least 0")
+    kpis = _kpi_list("compare", args.kpis)
+    out = Path(args.out) if args.out else default_out()
+    executor = _executor("compare", args)
+    try:
+        with executor:
+            table, payload, report = compare_scenarios(
+                args.scenarios, replications, out, days=days, warmup_days=args.warmup_days,
+                master_seed=args.seed, executor=executor,
+                progress=False if args.no_progress else None, kpis=kpis, resume=args.resume,
+                log=_log)
+    except KeyboardInterrupt:
+        return _interrupted(out)
+    if args.json:
+        print(json.dumps(payload, allow_nan=False))
+    else:
+        print(f"Paired comparison, {replications} replications per scenario (replication i "
+              f"uses the same seed in every scenario), master seed {args.seed}")
+        print(format_table(table))
+        print(f"report: {report}")
+    return EXIT_FAILED_RUNS if payload.get("runs_failed") else 0
+
+
+def cmd_analyse(args: argparse.Namespace) -> int:
+    from .analyse import analyse, render
+
+    kpis = _kpi_list("analyse", args.kpis)
+    if args.threshold is not None and not math.isfinite(args.threshold):
+        raise InputError("analyse", "--threshold", args.threshold, "must be a finite number")
+    result = analyse(args.dir, kpis=kpis, kpi=args.kpi, threshold=args.threshold,
+                     along=args.along)
+    if args.json:
+        payload: dict[str, Any] = {"experiment": result["manifest"]["experiment"],
+                                   "kpis": result["kpis"]}
+        for key in ("summary", "sensitivity", "crossing"):
+            if key in result:
+                payload[key] = result[key].to_dict(orient="records")
+        if len(result["failures"]):
+            payload["failures"] = result["failures"][["run_id", "error"]].to_dict("records")
+        from ..cli import print_json
+
+        print_json(payload)
+    else:
+        print(render(result))
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    """Add ``sweep``, ``compare`` and ``analyse`` to the main command line."""
+    p = subparsers.add_parser(
+        "sweep", help="run an experiment: many scenarios, seeds and parameter values",
+        description="Run every run of an experiment file (see experiments/), writing each "
+        "as it finishes to a Parquet dataset in --out, with a manifest. Interrupted sweeps "
+        "finish with --resume.")
+    p.add_argument("experiment", metavar="EXPERIMENT", help="experiment .toml file")
+    p.add_argument("--out", metavar="DIR", default=None,
+                   help="output directory (default results/<experiment name>)")
+    p.add_argument("--replications", type=int, default=None, metavar="N",
+                   help="override the file's replications, for a quick look")
+    p.add_argument("--days", type=int, default=None, metavar="N",
+                   help="override the file's horizon in days, for a quick look")
+    _add_execution(p)
+    p.set_defaults(func=cmd_sweep)
+
+    p = subparsers.add_parser(
+        "compare", help="paired comparison of scenarios with confidence intervals",
+        description="Run the scenarios with the same seeds per replication and print, per "
+        "KPI, each scenario's mean with a 95%% interval and the paired difference against "
+        "the first. Writes report.html with figures, comparison.csv/.json and the runs.")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO",
+                   help="presets or .toml files; the first is the reference")
+    p.add_argument("--replications", type=int, required=True, metavar="N",
+                   help="replications (seeds) per scenario")
+    p.add_argument("--days", type=int, default=None, metavar="N",
+                   help="horizon (default: each scenario's own)")
+    p.add_argument("--warmup-days", type=int, default=0, metavar="N",
+                   help="days before KPIs start counting (default 0)")
+    p.add_argument("--seed", type=int, default=0, metavar="N",
+                   help="master seed the replication seeds are drawn from (default 0)")
+    p.add_argument("--kpis", default=None, metavar="K,K,...",
+                   help="only these KPIs (default: all)")
+    p.add_argument("--json", action="store_true", help="print the comparison as one JSON object")
+    p.add_argument("--out", metavar="DIR", default=None,
+                   help="output directory (default results/compare-<date-time>)")
+    _add_execution(p)
+    p.set_defaults(func=cmd_compare)
+
+    p = subparsers.add_parser(
+        "analyse", aliases=["analyze"], help="summarise a sweep directory",
+        description="Summary tables of a sweep; sensitivity indices with confidence "
+        "intervals for sobol and morris designs; where a KPI crosses a threshold for grid "
+        "designs.")
+    p.add_argument("dir", metavar="DIR", help="a sweep output directory")
+    p.add_argument("--kpis", default=None, metavar="K,K,...",
+                   help="KPIs to tabulate (default: a few headline KPIs)")
+    p.add_argument("--kpi", default=None, help="KPI for the threshold crossing")
+    p.add_argument("--threshold", type=float, default=None,
+                   help="threshold the KPI's mean crosses, e.g. --kpi waitlist_end "
+                   "--threshold 100")
+    p.add_argument("--along", default=None, metavar="FACTOR",
+                   help="grid factor to walk along (default: the numeric one with most values)")
+    p.add_argument("--json", action="store_true", help="print the tables as one JSON object")
+    p.set_defaults(func=cmd_analyse)
+

@@ -1,0 +1,238 @@
+"""Paired scenario comparisons: each scenario's mean, and the difference against the first.
+
+Every scenario is run with the same replication seeds (common random numbers), so
+replication ``i`` of scenario B meets the same residents and needs as replication
+``i`` of scenario A. The difference B - A is then judged on the per-seed
+differences (a paired t interval), which is much narrower than comparing two
+independent means (Welch), shown alongside for contrast.
+
+Intervals are Student t intervals at 95% over replications (``scipy.stats``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..scenario import InputError, resolve
+from .executors import Executor
+from .experiment import experiment_from_text, kpi_names
+
+CONFIDENCE = 0.95
+COLUMNS = ["kpi", "scenario", "reference", "n", "mean", "sd", "ci_lo", "ci_hi", "n_pairs",
+           "diff_mean", "diff_ci_lo", "diff_ci_hi", "unpaired_ci_lo", "unpaired_ci_hi"]
+
+
+def t_interval(x: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
+    """Mean and Student t interval of a sample; NaN bounds with fewer than two values."""
+    from scipy import stats
+
+    x = np.asarray(x, dtype=float)
+    n = len(x)
+    if n == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(x.mean())
+    if n < 2:
+        return mean, math.nan, math.nan
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
+    return mean, mean - half, mean + half
+
+
+def welch_interval(a: np.ndarray, b: np.ndarray, confidence: float = CONFIDENCE
+                   ) -> tuple[float, float]:
+    """Interval of mean(b) - mean(a) treating the samples as independent (Welch)."""
+    from scipy import stats
+
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if len(a) < 2 or len(b) < 2:
+        return math.nan, math.nan
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    d = float(b.mean() - a.mean())
+    se = math.sqrt(va + vb)
+    if se == 0:
+        return d, d
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, df) * se)
+    return d - half, d + half
+
+
+def compare_runs(runs: pd.DataFrame, kpis: Sequence[str] | None = None,
+                 scenarios: Sequence[str] | None = None, confidence: float = CONFIDENCE
+                 ) -> pd.DataFrame:
+    """A tidy table: per KPI and scenario, mean and interval, and the paired difference.
+
+    Runs are paired on their seed; the first scenario (of ``scenarios``, else of the
+    runs' order) is the reference. A KPI that is undefined in a run (NaN, such as a
+    mean wait with nobody waiting) leaves that run, and its pair, out of that KPI.
+    """
+    if runs.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    order = list(scenarios) if scenarios else list(dict.fromkeys(runs["scenario"]))
+    kpis = [k for k in (kpis or kpi_names()) if k in runs.columns]
+    ref = order[0]
+    rows = []
+    by = {s: runs[runs["scenario"] == s].set_index("seed") for s in order}
+    for kpi in kpis:
+        ref_values = by[ref][kpi].dropna()
+        for s in order:
+            values = by[s][kpi].dropna()
+            mean, lo, hi = t_interval(values.to_numpy(), confidence)
+            row: dict[str, Any] = {
+                "kpi": kpi, "scenario": s, "reference": ref, "n": len(values), "mean": mean,
+                "sd": float(values.std(ddof=1)) if len(values) > 1 else math.nan,
+                "ci_lo": lo, "ci_hi": hi}
+            if s == ref:
+                row.update(n_pairs=len(values), diff_mean=0.0, diff_ci_lo=math.nan,
+                           diff_ci_hi=math.nan, unpaired_ci_lo=math.nan,
+                           unpaired_ci_hi=math.nan)
+            else:
+                common = values.index.intersection(ref_values.index)
+                d = values.loc[common].to_numpy() - ref_values.loc[common].to_numpy()
+                dm, dlo, dhi = t_interval(d, confidence)
+                ulo, uhi = welch_interval(ref_values.to_numpy(), values.to_numpy(), confidence)
+                row.update(n_pairs=len(common), diff_mean=dm, diff_ci_lo=dlo, diff_ci_hi=dhi,
+                           unpaired_ci_lo=ulo, unpaired_ci_hi=uhi)
+            rows.append(row)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _f(x: float) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "-"
+    return f"{x:.4g}"
+
+
+def format_table(table: pd.DataFrame, confidence: float = CONFIDENCE) -> str:
+    """The comparison as aligned text, one block per KPI.
+
+    A ``*`` marks a paired difference whose interval excludes zero.
+    """
+    if table.empty:
+        return "no finished runs to compare"
+    pct = f"{confidence:.0%}"
+    ref = table["reference"].iloc[0]
+    head = ["KPI", "scenario", "n", "mean", f"{pct} CI", f"diff vs {ref}", f"{pct} CI", ""]
+    lines = []
+    for kpi, block in table.groupby("kpi", sort=False):
+        for i, r in enumerate(block.itertuples()):
+            ci = f"[{_f(r.ci_lo)}, {_f(r.ci_hi)}]"
+            if r.scenario == r.reference:
+                diff = dci = mark = ""
+            else:
+                diff = _f(r.diff_mean)
+                dci = f"[{_f(r.diff_ci_lo)}, {_f(r.diff_ci_hi)}]"
+                sig = math.isfinite(r.diff_ci_lo) and (r.diff_ci_lo > 0 or r.diff_ci_hi < 0)
+                mark = "*" if sig else ""
+            lines.append([kpi if i == 0 else "", r.scenario, str(r.n), _f(r.mean), ci, diff,
+                          dci, mark])
+    widths = [max(len(row[c]) for row in [head, *lines]) for c in range(len(head))]
+    right = {2, 3, 5}
+
+    def fmt(row: list[str]) -> str:
+        return "  ".join(cell.rjust(w) if c in right else cell.ljust(w)
+                         for c, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip()
+
+    out = [fmt(head), "  ".join("-" * w for w in widths)]
+    out += [fmt(row) for row in lines]
+    out.append(f"* the paired {pct} interval of the difference excludes 0 "
+               "(runs paired on their seed: common random numbers)")
+    return "\n".join(out)
+
+
+def to_json(table: pd.DataFrame, meta: dict[str, Any] | None = None,
+            confidence: float = CONFIDENCE) -> dict[str, Any]:
+    """The comparison as one JSON-ready object (NaN becomes null)."""
+    def num(x: Any) -> Any:
+        if x is None:
+            return None
+        x = float(x)
+        return x if math.isfinite(x) else None
+
+    scenarios = list(dict.fromkeys(table["scenario"])) if not table.empty else []
+    out: dict[str, Any] = {
+        "reference": scenarios[0] if scenarios else None, "scenarios": scenarios,
+        "confidence": confidence, "paired_on": "seed", **(meta or {}), "kpis": {}}
+    for kpi, block in table.groupby("kpi", sort=False):
+        entry: dict[str, Any] = {"scenarios": {}, "differences": {}}
+        for r in block.itertuples():
+            entry["scenarios"][r.scenario] = {"n": int(r.n), "mean": num(r.mean),
+                                              "ci": [num(r.ci_lo), num(r.ci_hi)]}
+            if r.scenario != r.reference:
+                entry["differences"][r.scenario] = {
+                    "n_pairs": int(r.n_pairs), "mean": num(r.diff_mean),
+                    "ci": [num(r.diff_ci_lo), num(r.diff_ci_hi)],
+                    "unpaired_ci": [num(r.unpaired_ci_lo), num(r.unpaired_ci_hi)]}
+        out["kpis"][kpi] = entry
+    return out
+
+
+def comparison_text(refs: Sequence[str], replications: int, days: int | None,
+                    warmup_days: int, master_seed: int, kpis: Sequence[str] | None) -> str:
+    """The experiment a comparison runs, written out as TOML (kept in the output dir)."""
+    shown = []
+    for ref in refs:
+        path = Path(ref)
+        shown.append(str(path.resolve()) if ref.endswith(".toml") or path.exists() else ref)
+    lines = ['name = "compare"',
+             f"description = {json.dumps('Paired comparison: ' + ' vs '.join(refs))}",
+             "", "[base]", f"scenarios = {json.dumps(shown)}", "", "[run]",
+             f"replications = {replications}", f"master_seed = {master_seed}"]
+    if days is not None:
+        lines.append(f"days = {days}")
+    lines += [f"warmup_days = {warmup_days}", "", "[output]"]
+    if kpis:
+        lines.append(f"kpis = {json.dumps(list(kpis))}")
+    lines += ["daily = true", "routes = true", "waits = true", ""]
+    return "\n".join(lines)
+
+
+def default_out() -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path("results") / f"compare-{stamp}"
+
+
+def compare_scenarios(refs: Sequence[str], replications: int, out: str | os.PathLike,
+                      days: int | None = None, warmup_days: int = 0, master_seed: int = 0,
+                      executor: Executor | None = None, progress: bool | None = None,
+                      kpis: Sequence[str] | None = None, resume: bool = False,
+                      log: Callable[[str], Any] | None = None
+                      ) -> tuple[pd.DataFrame, dict[str, Any], Path]:
+    """Run the scenarios with common seeds into ``out`` and compare them.
+
+    Writes ``comparison.csv``, ``comparison.json`` and ``report.html`` next to the
+    sweep's own files. Returns the table, its JSON form and the report's path.
+    """
+    from .report import write_report
+    from .sweep import load_runs, read_manifest, run_sweep
+
+    if len(refs) < 2:
+        raise InputError("compare", "", None, "needs at least two scenarios")
+    for ref in refs:
+        resolve(ref)  # an unknown preset is one clear line before anything runs
+    text = comparison_text(refs, replications, days, warmup_days, master_seed, kpis)
+    exp = experiment_from_text(text, where="compare")
+    out = Path(out)
+    result = run_sweep(exp, out, executor=executor, resume=resume, progress=progress, log=log)
+    runs = load_runs(out)
+    labels = list(exp.base_labels)
+    table = compare_runs(runs, exp.kept_kpis, labels)
+    manifest = read_manifest(out)
+    meta = {"replications": replications, "master_seed": master_seed,
+            "days": days, "warmup_days": warmup_days, "runs_done": result.done,
+            "runs_failed": result.failed, "code_version": manifest.get("code_version"),
+            "out": str(out)}
+    payload = to_json(table, meta)
+    table.to_csv(out / "comparison.csv", index=False)
+    (out / "comparison.json").write_text(json.dumps(payload, indent=2) + "\n",
+                                         encoding="utf-8")
+    report = write_report(out, table=table, title=exp.description)
+    payload["report"] = str(report)
+    return table, payload, report
