@@ -6,13 +6,28 @@ The public API::
     scenario = sim.load_scenario("schiedam_walk_in", {"wijkteam.n_professionals": 8})
     result = sim.run(scenario, seed=1, warmup_days=90)
     result.summary, result.daily, result.requests, result.events
+
+The model and its heavy imports (Mesa, pandas) load on first use of ``run``,
+``Simulation`` or ``RunResult``, so validating a scenario or printing an error
+from the command line stays fast.
 """
 
-from .api import Cancelled, Simulation, run
+from importlib import import_module
+from typing import Any
+
 from .params import SPECS, Scenario
-from .results import RunResult
 from .scenario import InputError, list_presets, load_scenario
 from .version import code_version
 
+_LAZY = {"run": "api", "Simulation": "api", "Cancelled": "api", "RunResult": "results"}
+
 __all__ = ["SPECS", "Cancelled", "InputError", "RunResult", "Scenario", "Simulation",
            "code_version", "list_presets", "load_scenario", "run"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -6,6 +6,8 @@ steps a ``Simulation`` day by day. Both return the same :class:`RunResult`.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 from collections.abc import Callable
 from typing import Any
@@ -50,12 +52,13 @@ class Simulation:
     def run(self, progress: ProgressFn | None = None, cancel: CancelFn | None = None
             ) -> RunResult:
         """Step to the horizon; ``progress(day, days)`` after each day, ``cancel()`` polled."""
-        while self.model.day < self.days:
-            if cancel is not None and cancel():
-                raise Cancelled(f"cancelled on day {self.model.day} of {self.days}")
-            self.step()
-            if progress is not None:
-                progress(self.model.day, self.days)
+        with _no_cyclic_gc():
+            while self.model.day < self.days:
+                if cancel is not None and cancel():
+                    raise Cancelled(f"cancelled on day {self.model.day} of {self.days}")
+                self.step()
+                if progress is not None:
+                    progress(self.model.day, self.days)
         return self.result()
 
     def result(self) -> RunResult:
@@ -71,6 +74,24 @@ def run(scenario: Scenario | str | os.PathLike, seed: int = 0, days: int | None 
     seed always give the same result.
     """
     return Simulation(scenario, seed, days, warmup_days).run(progress, cancel)
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc():
+    """Pause Python's cyclic garbage collector during a run.
+
+    A run creates hundreds of thousands of short-lived, acyclic objects (needs,
+    events); the collector's full passes over the large, long-lived population then
+    cost a fifth of the run time, growing with the neighbourhood. Reference
+    counting still frees everything; the few cycles are collected afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _check_int(name: str, value: Any, lo: int) -> None:

@@ -62,7 +62,7 @@ class Need:
                  "overloaded", "withdraw_at")
 
     def __init__(self, nid: int, resident: int, kind: int, urgency: int, t: float,
-                 u: np.ndarray, repeat_of: int = -1):
+                 u: list[float], repeat_of: int = -1):
         self.id = nid
         self.resident = resident
         self.kind = kind
@@ -105,7 +105,7 @@ class Neighbourhood(mesa.Model):
         self._rate_total = float(rates.sum())
         self._rate_p = rates / self._rate_total if self._rate_total > 0 else rates
         self._chunks_made = 0
-        self._pending_arrivals: list[tuple[float, int, int, int, np.ndarray]] = []
+        self._pending_arrivals: list[tuple[float, int, int, int, list[float]]] = []
 
         self.rng_by = scalar(seed, "bystander")
         self.rng_meet = scalar(seed, "meeting")
@@ -199,7 +199,7 @@ class Neighbourhood(mesa.Model):
                                                    ks.complex]))
         us = nd.urgency_shares
         urg = rng.choice(3, size=count, p=_norm([us.low, us.medium, us.high]))
-        u = rng.random((count, N_U))
+        u = rng.random((count, N_U)).tolist()  # plain floats index and compute faster
         self._pending_arrivals.extend(zip(times.tolist(), np.asarray(who).tolist(),
                                           kinds.tolist(), urg.tolist(), u, strict=True))
         self._pending_arrivals.reverse()  # pop() from the end gives the earliest
@@ -281,7 +281,7 @@ class Neighbourhood(mesa.Model):
         rid, kind, urg, u = payload
         self.new_need(rid, kind, urg, u)
 
-    def new_need(self, rid: int, kind: int, urg: int, u: np.ndarray, repeat_of: int = -1
+    def new_need(self, rid: int, kind: int, urg: int, u: list[float], repeat_of: int = -1
                  ) -> Need:
         s = self.scenario
         need = Need(len(self.needs), rid, kind, urg, self.now, u, repeat_of)
@@ -299,7 +299,7 @@ class Neighbourhood(mesa.Model):
             self.formal_access(need, "repeat")
             return
         if s.informal.enabled:
-            for j in self.residents.household_members[self.residents.household[rid]].tolist():
+            for j in self.residents.household_members[self.residents.household[rid]]:
                 if j != rid:
                     need.aware[j] = rule.TIE
             need.n_aware_max = len(need.aware)
@@ -417,7 +417,7 @@ class Neighbourhood(mesa.Model):
             self.log_event(need.id, "found on outreach", self.now, f"professional:{j}")
         else:
             mates = self.residents.block_members[self.residents.block[need.resident]]
-            who = int(mates[int(rng.random() * len(mates))])
+            who = mates[int(rng.random() * len(mates))]
             if who == need.resident:
                 self._reschedule_bystanders(need)
                 return
@@ -698,8 +698,8 @@ class Neighbourhood(mesa.Model):
         if nxt is not None:
             self._start_case(nxt)
         if need.overloaded and self.rng_team.random() < self.scenario.wijkteam.overload_p_repeat:
-            self.new_need(need.resident, need.kind, need.urgency, self.rng_team_np.random(N_U),
-                          repeat_of=need.id)
+            self.new_need(need.resident, need.kind, need.urgency,
+                          self.rng_team_np.random(N_U).tolist(), repeat_of=need.id)
 
     # --- escalation, crisis, withdrawal ----------------------------------------------------
 

@@ -19,18 +19,22 @@ AGE_GROUPS = ("under_65", "65_79", "80_plus")
 
 @dataclass
 class Residents:
-    """Resident attributes as arrays, index = resident id."""
+    """Resident attributes, index = resident id.
 
-    household: np.ndarray
-    block: np.ndarray
+    ``age`` and ``vulnerable`` are arrays for the vectorised need rates; the traits
+    read one at a time in the event handlers are plain lists, which index faster.
+    """
+
+    household: list[int]
+    block: list[int]
     age: np.ndarray  # index into AGE_GROUPS
     vulnerable: np.ndarray
-    reluctance_ask: np.ndarray
-    reluctance_help: np.ndarray
-    trust: np.ndarray
+    reluctance_ask: list[float]
+    reluctance_help: list[float]
+    trust: list[float]
     ties: list[set[int]]
-    block_members: list[np.ndarray]
-    household_members: list[np.ndarray]
+    block_members: list[list[int]]
+    household_members: list[list[int]]
 
     @property
     def n(self) -> int:
@@ -69,9 +73,10 @@ def build_residents(p: Population, seed: int) -> Residents:
         mates = block_members[block[i]]
         if len(mates) > 1:
             for j in rng.choice(mates, size=min(n_neigh[i], len(mates) - 1), replace=False):
+                j = int(j)
                 if j != i:
-                    ties[i].add(int(j))
-                    ties[int(j)].add(int(i))
+                    ties[i].add(j)
+                    ties[j].add(int(i))
     # friend ties anywhere in the neighbourhood
     n_friend = rng.poisson(p.friend_ties_mean / 2.0, size=n)
     others = rng.integers(0, n, size=int(n_friend.sum()))
@@ -83,14 +88,15 @@ def build_residents(p: Population, seed: int) -> Residents:
     # household members know each other
     for members in household_members:
         if len(members) > 1:
-            for i in members.tolist():
-                ties[i].update(int(j) for j in members if j != i)
-    return Residents(household, block, age, vulnerable, reluctance_ask, reluctance_help, trust,
-                     ties, block_members, household_members)
+            for i in members:
+                ties[i].update(j for j in members if j != i)
+    return Residents(household.tolist(), block.tolist(), age, vulnerable, reluctance_ask.tolist(),
+                     reluctance_help.tolist(), trust.tolist(), ties, block_members,
+                     household_members)
 
 
-def _groups(labels: np.ndarray) -> list[np.ndarray]:
-    """Member indices per label, for labels 0..max."""
+def _groups(labels: np.ndarray) -> list[list[int]]:
+    """Member ids per label, for labels 0..max."""
     order = np.argsort(labels, kind="stable")
     bounds = np.searchsorted(labels[order], np.arange(labels.max() + 2))
-    return [order[bounds[k]:bounds[k + 1]] for k in range(labels.max() + 1)]
+    return [order[bounds[k]:bounds[k + 1]].tolist() for k in range(labels.max() + 1)]

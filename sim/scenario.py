@@ -70,6 +70,9 @@ def read_toml(path: Path) -> dict:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as err:
         raise InputError(str(path), "", _MISSING, f"malformed TOML: {err}") from None
+    except UnicodeDecodeError as err:
+        raise InputError(str(path), "", _MISSING,
+                         f"malformed TOML: not UTF-8 text (byte {err.start})") from None
     except OSError as err:
         raise InputError(str(path), "", _MISSING, f"cannot read: {err.strerror}") from None
 
@@ -215,6 +218,6 @@ def check_consistency(s: Scenario, values: dict[str, Any], origin: dict[str, str
                          "population.share_65_79 + population.share_80_plus",
                          p.share_65_79 + p.share_80_plus, "must be at most 1")
     if p.household_size_mean > p.block_size:
-        raise InputError(where("population.household_size_mean"),
+        raise InputError(where("population.block_size", "population.household_size_mean"),
                          "population.household_size_mean", p.household_size_mean,
                          f"must not exceed population.block_size ({p.block_size})")

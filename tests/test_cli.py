@@ -1,6 +1,6 @@
 """The command line end to end: real ``python -m sim`` and ``samenspel`` processes on a
 small scenario (2,000 residents, 60 days), started together to share the start-up
-time, plus in-process calls of ``sim.cli.main`` for the cheap listings.
+time, plus in-process calls of ``sim.cli.main`` for the listings and checks.
 """
 
 from __future__ import annotations
@@ -38,8 +38,6 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
         # the installed console script, same seed: must give the identical JSON
         "json_script": [str(CONSOLE_SCRIPT), "run", *SMALL, "--seed", "3", "--json"],
         "table_out": [*py, "run", *SMALL, "--seed", "3", "--out", str(tmp / "out")],
-        "scenarios": [*py, "scenarios"],
-        "check": [*py, "check", "schiedam_walk_in", "--set", "wijkteam.n_professionals=8"],
         "elephant_json": [*py, "elephant", "--bystanders", "1,2,5", "--trials", "500",
                           "--json"],
     }
@@ -121,8 +119,9 @@ def test_run_table_and_out(runs: dict) -> None:
         "expected summary.json to hold the same KPIs as --json")
 
 
-def test_scenarios_lists_every_preset(runs: dict) -> None:
-    out = _ok(runs["scenarios"], "scenarios")
+def test_scenarios_lists_every_preset(capsys: pytest.CaptureFixture) -> None:
+    assert main(["scenarios"]) == 0, "expected scenarios to exit 0"
+    out = capsys.readouterr().out
     names = [line.split()[0] for line in out.splitlines() if line.strip()]
     for preset in PRESETS:
         assert preset in names, f"expected {preset} in the list of scenarios"
@@ -130,8 +129,10 @@ def test_scenarios_lists_every_preset(runs: dict) -> None:
     assert "walk-in" in line, f"expected the description next to the name, got {line!r}"
 
 
-def test_check_ok_with_differences_and_sources(runs: dict) -> None:
-    out = _ok(runs["check"], "check")
+def test_check_ok_with_differences_and_sources(capsys: pytest.CaptureFixture) -> None:
+    code = main(["check", "schiedam_walk_in", "--set", "wijkteam.n_professionals=8"])
+    out = capsys.readouterr().out
+    assert code == 0, "expected check to exit 0 on a valid scenario"
     lines = out.splitlines()
     assert lines[0].startswith("ok: ") and lines[0].endswith("schiedam_walk_in.toml"), (
         f"expected 'ok: <file>', got {lines[0]!r}")

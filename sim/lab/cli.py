@@ -3,7 +3,8 @@
 ::
 
     samenspel sweep EXPERIMENT [--workers N] [--dask local|tcp://HOST:PORT] [--out DIR]
-                               [--resume] [--replications N] [--days N] [--no-progress]
+                               [--resume [--allow-code-change]] [--replications N]
+                               [--days N] [--no-progress]
     samenspel compare SCENARIO_A SCENARIO_B [...] --replications N [--days N]
                       [--warmup-days N] [--seed N] [--kpis K,K] [--json] [--out DIR]
                       [--workers N] [--dask ...] [--resume] [--no-progress]
@@ -70,6 +71,8 @@ def _add_execution(p: argparse.ArgumentParser) -> None:
     p.add_argument("--resume", action="store_true",
                    help="finish an interrupted sweep in --out: runs already done are kept, "
                    "failed ones are tried again")
+    p.add_argument("--allow-code-change", action="store_true",
+                   help="with --resume: finish a sweep begun under another code version")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bar (it is shown only on a terminal anyway)")
 
@@ -100,7 +103,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     try:
         with executor:
             result = run_sweep(exp, out, executor=executor, resume=args.resume,
-                               progress=False if args.no_progress else None, log=_log)
+                               progress=False if args.no_progress else None, log=_log,
+                               allow_code_change=args.allow_code_change)
     except KeyboardInterrupt:
         return _interrupted(out)
     minutes = result.elapsed_s / 60
@@ -135,7 +139,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 args.scenarios, replications, out, days=days, warmup_days=args.warmup_days,
                 master_seed=args.seed, executor=executor,
                 progress=False if args.no_progress else None, kpis=kpis, resume=args.resume,
-                log=_log)
+                log=_log, allow_code_change=args.allow_code_change)
     except KeyboardInterrupt:
         return _interrupted(out)
     if args.json:

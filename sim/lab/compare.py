@@ -203,7 +203,8 @@ def compare_scenarios(refs: Sequence[str], replications: int, out: str | os.Path
                       days: int | None = None, warmup_days: int = 0, master_seed: int = 0,
                       executor: Executor | None = None, progress: bool | None = None,
                       kpis: Sequence[str] | None = None, resume: bool = False,
-                      log: Callable[[str], Any] | None = None
+                      log: Callable[[str], Any] | None = None,
+                      allow_code_change: bool = False
                       ) -> tuple[pd.DataFrame, dict[str, Any], Path]:
     """Run the scenarios with common seeds into ``out`` and compare them.
 
@@ -220,7 +221,8 @@ def compare_scenarios(refs: Sequence[str], replications: int, out: str | os.Path
     text = comparison_text(refs, replications, days, warmup_days, master_seed, kpis)
     exp = experiment_from_text(text, where="compare")
     out = Path(out)
-    result = run_sweep(exp, out, executor=executor, resume=resume, progress=progress, log=log)
+    result = run_sweep(exp, out, executor=executor, resume=resume, progress=progress, log=log,
+                       allow_code_change=allow_code_change)
     runs = load_runs(out)
     labels = list(exp.base_labels)
     table = compare_runs(runs, exp.kept_kpis, labels)

@@ -64,7 +64,7 @@ from typing import Any
 import numpy as np
 
 from ..params import SPECS, Spec
-from ..scenario import InputError, check_value, read_toml, resolve
+from ..scenario import _MISSING, InputError, check_value, read_toml, resolve
 
 DESIGNS = ("grid", "latin_hypercube", "sobol", "morris")
 SAMPLE_CHOICES = ("uncertainties", "all")
@@ -82,7 +82,12 @@ TABLE_KEYS = {
     "output": ("kpis", "daily", "routes", "waits"),
 }
 MAX_SEED = 2**63 - 1
-_MISSING = object()
+
+
+def inner_message(err: InputError) -> str:
+    """An InputError's text without the generic ``scenario:`` place, for nesting."""
+    text = str(err)
+    return text.removeprefix("scenario: ") if err.where == "scenario" else text
 
 
 def _err(where: str, key: str, value: Any, allowed: str) -> InputError:
@@ -426,7 +431,7 @@ def _bases(base: dict, where: str, base_dir: Path | None
             resolve(target)
             scenario = load_scenario(target)
         except InputError as err:
-            raise _err(where, key, ref, str(err)) from None
+            raise _err(where, key, ref, inner_message(err)) from None
         resolved.append(str(target))
         labels.append(scenario.name)
         days.append(scenario.days)

@@ -44,11 +44,11 @@ import numpy as np
 import pandas as pd
 
 from ..params import SPECS, Scenario
-from ..scenario import InputError, build, flatten_tree, read_toml, resolve
+from ..scenario import _MISSING, InputError, build, flatten_tree, read_toml, resolve
 from ..version import code_version
 from .design import Point, crossed_factors, make_points, problem, sampled_factors
 from .executors import Executor, ProcessExecutor
-from .experiment import Experiment, flatten_summary
+from .experiment import Experiment, flatten_summary, inner_message
 
 FORMAT = "samenspel-sweep/1"
 PART_DIRS = ("runs", "daily", "routes", "waits", "failures")
@@ -117,7 +117,8 @@ def plan_runs(exp: Experiment, points: list[Point] | None = None,
             except InputError as err:
                 shown = ", ".join(f"{k} = {v!r}" for k, v in p.values.items())
                 raise InputError(exp.where, f"design point {p.point} ({shown}) under "
-                                 f"{exp.base_labels[b]}", err.value, str(err)) from None
+                                 f"{exp.base_labels[b]}", _MISSING, inner_message(err)
+                                 ) from None
         scenarios.append(row)
     tasks = []
     for r, seed in enumerate(seeds):
@@ -375,37 +376,39 @@ class SweepResult:
     status: str
 
 
-def prepare_out(out: Path, exp: Experiment, resume: bool) -> tuple[set[str], dict | None]:
+def prepare_out(out: Path, exp: Experiment, resume: bool, allow_code_change: bool = False
+                ) -> tuple[set[str], dict | None]:
     """Check the output directory; returns the run ids already done and the old manifest."""
     manifest_path = out / "manifest.json"
     if out.exists() and not out.is_dir():
-        raise InputError(str(out), "", "", "is a file, not a directory")
+        raise InputError(str(out), "", _MISSING, "is a file, not a directory")
     nonempty = out.is_dir() and any(out.iterdir())
     if nonempty and not resume:
-        raise InputError(str(out), "", "", "already holds results; add --resume to finish "
+        raise InputError(str(out), "", _MISSING, "already holds results; add --resume to finish "
                          "that sweep, or choose another --out")
     if not nonempty:
         return set(), None
     if not manifest_path.is_file():
-        raise InputError(str(out), "", "", "is not empty and has no manifest.json, so it is "
+        raise InputError(str(out), "", _MISSING, "is not empty and has no manifest.json, so it is "
                          "no sweep to resume; choose another --out")
     try:
         old = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as err:
-        raise InputError(str(manifest_path), "", "", f"unreadable manifest: {err}") from None
+        raise InputError(str(manifest_path), "", _MISSING, f"unreadable manifest: {err}") from None
     if old.get("experiment", {}).get("sha256") != exp.sha256:
-        raise InputError(str(out), "", "", "was written by an experiment file with other "
+        raise InputError(str(out), "", _MISSING, "was written by an experiment file with other "
                          "content; resume with the same file, or choose another --out")
     new_settings = _clean_json(json.loads(json.dumps(exp.settings(), default=str)))
     if old.get("settings") != new_settings:
         diff = [k for k in new_settings if old.get("settings", {}).get(k) != new_settings[k]]
-        raise InputError(str(out), "", "", "was run with other settings ("
+        raise InputError(str(out), "", _MISSING, "was run with other settings ("
                          + ", ".join(diff) + "); resume with the same flags "
                          "(--replications, --days), or choose another --out")
-    if old.get("code_version") != code_version():
-        raise InputError(str(out), "", "", f"was written by code version "
-                         f"{old.get('code_version')}, this is {code_version()}; the runs "
-                         "would not match, so choose another --out")
+    if old.get("code_version") != code_version() and not allow_code_change:
+        raise InputError(str(out), "", _MISSING, f"was written by code version "
+                         f"{old.get('code_version')}, this is {code_version()}, so the runs "
+                         "might not match; choose another --out, or add --allow-code-change "
+                         "to finish it anyway (each session's code version is recorded)")
     for sub in PART_DIRS:  # a kill -9 mid-write leaves hidden temp files
         d = out / sub
         if d.is_dir():
@@ -422,8 +425,8 @@ def prepare_out(out: Path, exp: Experiment, resume: bool) -> tuple[set[str], dic
 
 def run_sweep(exp: Experiment, out: str | os.PathLike, executor: Executor | None = None,
               resume: bool = False, progress: bool | None = None,
-              model: ModelFn | None = None, log: Callable[[str], Any] | None = None
-              ) -> SweepResult:
+              model: ModelFn | None = None, log: Callable[[str], Any] | None = None,
+              allow_code_change: bool = False) -> SweepResult:
     """Run every planned run not yet done, writing each as it finishes.
 
     ``executor`` defaults to local processes on every core. ``progress`` shows a
@@ -435,7 +438,7 @@ def run_sweep(exp: Experiment, out: str | os.PathLike, executor: Executor | None
     t0 = time.perf_counter()
     points = make_points(exp)
     tasks = plan_runs(exp, points, model)
-    done_ids, old = prepare_out(out, exp, resume)
+    done_ids, old = prepare_out(out, exp, resume, allow_code_change)
     planned_ids = {t.run_id for t in tasks}
     done_ids &= planned_ids
     todo = [t for t in tasks if t.run_id not in done_ids]
@@ -466,7 +469,7 @@ def run_sweep(exp: Experiment, out: str | os.PathLike, executor: Executor | None
     failed_set = {p.stem for p in (out / "failures").glob("*.json")} - done_set
     session = {"started": _now(), "finished": None,
                "executor": executor.describe() if executor else "none",
-               "resumed": old is not None, "ran": 0}
+               "code_version": code_version(), "resumed": old is not None, "ran": 0}
     writer.manifest["sessions"] = [*writer.manifest.get("sessions", []), session]
     writer.write_manifest(status="running", finished=None, planned=len(tasks),
                           done=len(done_set), failed=len(failed_set))
@@ -576,11 +579,11 @@ def load_failures(out: str | os.PathLike) -> pd.DataFrame:
 def read_manifest(out: str | os.PathLike) -> dict[str, Any]:
     path = Path(out) / "manifest.json"
     if not path.is_file():
-        raise InputError(str(out), "", "", "is no sweep directory (no manifest.json)")
+        raise InputError(str(out), "", _MISSING, "is no sweep directory (no manifest.json)")
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as err:
-        raise InputError(str(path), "", "", f"unreadable manifest: {err}") from None
+        raise InputError(str(path), "", _MISSING, f"unreadable manifest: {err}") from None
 
 
 def load_design(out: str | os.PathLike) -> pd.DataFrame:
