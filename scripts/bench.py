@@ -17,44 +17,76 @@ ROOT = Path(__file__).resolve().parent.parent
 CHILD = r"""
 import json, resource, sys, time
 import sim
-scenario = sim.load_scenario(sys.argv[1], {"population.n_residents": int(sys.argv[2])})
+overrides = json.loads(sys.argv[2])
+scenario = sim.load_scenario(sys.argv[1], overrides)
 t0 = time.perf_counter()
-result = sim.run(scenario, seed=int(sys.argv[3]), days=365)
+simulation = sim.Simulation(scenario, seed=int(sys.argv[3]), days=365)
+result = simulation.run()
 wall = time.perf_counter() - t0
 peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"wall_s": wall, "peak_mb": peak_mb, "requests": result.summary["requests"]}))
+print(json.dumps({"wall_s": wall, "peak_mb": peak_mb, "requests": result.summary["requests"],
+                  "events": simulation.model.events_scheduled}))
 """
 
 
-def measure(preset: str, residents: int, seed: int, repeats: int) -> dict:
+#: Capacities that grow with the neighbourhood when it is scaled up as a whole.
+SCALED_WITH_NEIGHBOURHOOD = ("wijkteam.n_professionals", "meeting_places.n_places",
+                             "frontdesk.capacity_per_day", "volunteers.n_initial")
+
+
+def sim_defaults(preset: str) -> dict:
+    import sim
+
+    scenario = sim.load_scenario(preset)
+    keys = ("population.n_residents", *SCALED_WITH_NEIGHBOURHOOD)
+    return {key: scenario.get(key) for key in keys}
+
+
+def measure(preset: str, overrides: dict, seed: int, repeats: int) -> dict:
     """Best-of-``repeats`` wall time (least disturbed by the machine) and max peak memory."""
     runs = []
     for r in range(repeats):
-        out = subprocess.run([sys.executable, "-c", CHILD, preset, str(residents), str(seed + r)],
-                             capture_output=True, text=True, check=True, cwd=ROOT)
+        out = subprocess.run([sys.executable, "-c", CHILD, preset, json.dumps(overrides),
+                              str(seed + r)], capture_output=True, text=True, check=True, cwd=ROOT)
         runs.append(json.loads(out.stdout))
     best = min(runs, key=lambda x: x["wall_s"])
+    residents = overrides["population.n_residents"]
     return {"residents": residents, "wall_s": best["wall_s"],
             "peak_mb": max(x["peak_mb"] for x in runs), "requests": best["requests"],
-            "us_per_resident_day": best["wall_s"] / (residents * 365) * 1e6}
+            "us_per_resident_day": best["wall_s"] / (residents * 365) * 1e6,
+            "events_per_resident_day": best["events"] / (residents * 365)}
 
 
 def main() -> None:
     preset = "schiedam_walk_in"
+    base = sim_defaults(preset)
+    configs = [
+        ("1 neighbourhood", 1, False),
+        ("5x residents, same team", 5, False),
+        ("5x neighbourhood (team, places, desk x5)", 5, True),
+    ]
     print(f"model: {preset}, 365 days, best of 3 runs, each in a fresh process")
-    print(f"{'residents':>10} {'wall s':>8} {'peak MB':>8} {'requests':>9} {'us/res-day':>11}")
-    rows = []
-    for residents in (12_000, 60_000):
-        row = measure(preset, residents, seed=1, repeats=3)
-        rows.append(row)
-        print(f"{row['residents']:>10,} {row['wall_s']:>8.2f} {row['peak_mb']:>8.0f} "
-              f"{row['requests']:>9,} {row['us_per_resident_day']:>11.3f}")
-    small, large = rows
-    growth = large["wall_s"] / small["wall_s"]
-    print(f"time growth for 5x residents: {growth:.2f}x (linear would be 5.00x)")
-    print(f"targets: 1 year < 3 s: {'met' if small['wall_s'] < 3 else 'MISSED'}; "
-          f"peak < 500 MB: {'met' if small['peak_mb'] < 500 else 'MISSED'}; "
-          f"growth <= linear: {'met' if growth <= 5.0 else 'MISSED'}")
+    print(f"{'configuration':<42} {'residents':>9} {'wall s':>7} {'peak MB':>8} {'requests':>9} "
+          f"{'us/res-day':>10} {'events/res-day':>14}")
+    rows = {}
+    for label, k, whole in configs:
+        overrides = {"population.n_residents": base["population.n_residents"] * k}
+        if whole:
+            overrides.update({key: base[key] * k for key in SCALED_WITH_NEIGHBOURHOOD})
+        row = measure(preset, overrides, seed=1, repeats=3)
+        rows[label] = row
+        print(f"{label:<42} {row['residents']:>9,} {row['wall_s']:>7.2f} {row['peak_mb']:>8.0f} "
+              f"{row['requests']:>9,} {row['us_per_resident_day']:>10.3f} "
+              f"{row['events_per_resident_day']:>14.4f}")
+    one = rows["1 neighbourhood"]
+    five = rows["5x neighbourhood (team, places, desk x5)"]
+    growth = five["wall_s"] / one["wall_s"]
+    work = five["events_per_resident_day"] / one["events_per_resident_day"]
+    print(f"5x neighbourhood: time grows {growth:.2f}x (linear: 5.00x); "
+          f"events per resident-day {work:.2f}x (1.00 = work linear in residents)")
+    print(f"targets: 1 year < 3 s: {'met' if one['wall_s'] < 3 else 'MISSED'}; "
+          f"peak < 500 MB: {'met' if one['peak_mb'] < 500 else 'MISSED'}; "
+          f"time growth <= linear (5.00x): {'met' if growth <= 5.0 else 'MISSED'}")
     sweep = ROOT / "scripts" / "bench_sweep.py"
     if sweep.exists():
         print()

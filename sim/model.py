@@ -216,6 +216,11 @@ class Neighbourhood(mesa.Model):
 
     # --- calendar -------------------------------------------------------------------
 
+    @property
+    def events_scheduled(self) -> int:
+        """Calendar events scheduled so far: the model's work, for benchmarks."""
+        return self._seq
+
     def schedule(self, t: float, kind: str, payload: Any) -> None:
         self._seq += 1
         heapq.heappush(self.calendar, (t, self._seq, kind, payload))
