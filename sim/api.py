@@ -12,6 +12,8 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+import mesa
+
 from .model import Neighbourhood
 from .params import Scenario
 from .results import RunResult, build_result
@@ -64,6 +66,14 @@ class Simulation:
     def result(self) -> RunResult:
         return build_result(self.model, self.model.day, self.warmup_days)
 
+    def close(self) -> None:
+        """Let the model be freed once the caller is done with it.
+
+        Mesa 3.3 keeps every model alive in ``mesa.Agent._ids`` (mesa issue #3179,
+        fixed upstream by PR #3180), so a sweep worker would grow by tens of MB a run.
+        """
+        getattr(mesa.Agent, "_ids", {}).pop(self.model, None)
+
 
 def run(scenario: Scenario | str | os.PathLike, seed: int = 0, days: int | None = None,
         warmup_days: int = 0, progress: ProgressFn | None = None,
@@ -73,7 +83,11 @@ def run(scenario: Scenario | str | os.PathLike, seed: int = 0, days: int | None 
     KPIs count requests created on or after ``warmup_days``. The same scenario and
     seed always give the same result.
     """
-    return Simulation(scenario, seed, days, warmup_days).run(progress, cancel)
+    simulation = Simulation(scenario, seed, days, warmup_days)
+    try:
+        return simulation.run(progress, cancel)
+    finally:
+        simulation.close()
 
 
 @contextlib.contextmanager

@@ -6,7 +6,8 @@ never changes a result; it only saves time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import multiprocessing
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -15,30 +16,18 @@ import pytest
 import sim
 
 Overrides = dict[str, Any]
-Job = tuple[str, Overrides, int, int]  # (preset or path, overrides, seed, days)
-
-
-def run_summary(job: Job) -> dict[str, Any]:
-    """One run's summary; module level so a worker process can unpickle it."""
-    preset, overrides, seed, days = job
-    return sim.run(sim.load_scenario(preset, overrides), seed=seed, days=days).summary
 
 
 @pytest.fixture(scope="session")
 def pool():
-    """Two worker processes, shared by every test that needs many independent runs."""
-    with ProcessPoolExecutor(max_workers=2) as executor:
+    """Two worker processes, shared by every test that needs many independent runs.
+
+    Spawned (not forked) workers, the same on every platform; they import the test
+    modules by name, so worker functions must live at module level.
+    """
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=2, mp_context=context) as executor:
         yield executor
-
-
-@pytest.fixture(scope="session")
-def run_many(pool) -> Callable[[Iterable[Job]], list[dict[str, Any]]]:
-    """Summaries of many runs, in the order given, computed on the pool."""
-
-    def _run_many(jobs: Iterable[Job]) -> list[dict[str, Any]]:
-        return list(pool.map(run_summary, list(jobs)))
-
-    return _run_many
 
 
 @pytest.fixture(scope="session")

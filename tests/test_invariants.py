@@ -26,7 +26,22 @@ STRESSED = {
     "frontdesk.capacity_per_day": 3.0,
     "meeting_places.capacity_questions_per_day": 1.0,
 }
-LOADS = {"small": SMALL, "stressed": STRESSED}
+# Morning batches (front desk, meeting-place hosts) and consultation hours feeding a
+# triaged waiting list that empties now and then: where timed batch events meet the
+# calendar (events out of order and negative queue waits were found here once).
+BATCHES = {
+    **SMALL,
+    "wijkteam.n_professionals": 3,
+    "wijkteam.caseload_max": 10,
+    "wijkteam.case_duration_days_mean": 20.0,
+    "wijkteam.share_outreach": 0.3,
+    "meeting_places.share_visitors": 1.0,
+    "meeting_places.p_ask_at_place": 1.0,
+    "meeting_places.capacity_questions_per_day": 20.0,
+    "seeking.share_network_first": 0.0,
+    "access.triage": "urgency",
+}
+LOADS = {"small": SMALL, "stressed": STRESSED, "batches": BATCHES}
 DAYS = 240
 ANSWERED_STATES = ("helped", "in_care", "closed")
 EVENT_COLUMNS = ["case_id", "activity", "timestamp", "day", "resource"]
@@ -254,7 +269,8 @@ def test_stepped_simulation_bookkeeping():
         assert 0 <= model.slots_busy <= model.slots, \
             f"day {day}: expected 0 <= slots busy ({model.slots_busy}) <= slots ({model.slots})"
         assert model.slots_busy == actual["in_care"], \
-            f"day {day}: expected slots busy {model.slots_busy} == cases in care {actual['in_care']}"
+            f"day {day}: expected slots busy {model.slots_busy} == cases in care " \
+            f"{actual['in_care']}"
         loads = [len(p.cases) for p in model.professionals]
         assert sum(loads) == model.slots_busy and max(loads) <= cap, \
             f"day {day}: expected caseloads {loads} to sum to {model.slots_busy}, each <= {cap}"

@@ -1,0 +1,160 @@
+"""Direction of effect: policies and behaviour push the KPIs the way the domain says.
+
+Each comparison is in expectation over seeds: the same seeds run under every variant
+(common random numbers, so the comparison is paired by seed) and the averages are
+compared. Small neighbourhoods keep it fast; every run is computed once, on the
+shared two-process pool.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+import sim
+
+PRESET = "schiedam_walk_in"
+SEEDS = tuple(range(8))
+DAYS = 240
+BASE = {"population.n_residents": 2000}
+LOADED = {**BASE, "wijkteam.caseload_max": 7}  # 3-5 professionals: a long waiting list
+PROFESSIONALS = (3, 4, 5)
+DIFFUSION_T = (0.0, 0.6, 1.2)
+RELUCTANCE = (0.2, 0.4, 0.7)
+
+
+def variant(start: dict[str, Any], **changes: Any) -> tuple[tuple[str, Any], ...]:
+    """Overrides as a hashable, sorted tuple; ``changes`` use '__' for '.' in keys."""
+    merged = {**start, **{k.replace("__", "."): v for k, v in changes.items()}}
+    return tuple(sorted(merged.items()))
+
+
+def professionals(n: int, triage: str = "fifo"):
+    return variant(LOADED, wijkteam__n_professionals=n, access__triage=triage)
+
+
+def base(**changes: Any):
+    return variant(BASE, **changes)
+
+
+VARIANTS = {
+    **{("professionals", n): professionals(n) for n in PROFESSIONALS},
+    ("triage", "urgency"): professionals(4, "urgency"),
+    **{("diffusion_t", t): base(bystander__diffusion_t=t) for t in DIFFUSION_T},
+    ("diffusion", "off"): base(bystander__diffusion=False, bystander__diffusion_t=1.2),
+    ("access", "vraagwijzer"): base(access__policy="vraagwijzer"),
+    ("access", "walk_in"): base(access__policy="walk_in"),
+    **{("reluctance", x): base(population__reluctance_ask_mean=x) for x in RELUCTANCE},
+}
+
+
+def summarise_run(job: tuple[tuple[tuple[str, Any], ...], int]) -> dict[str, Any]:
+    """One run's summary plus counts the summary does not hold (module level: picklable)."""
+    overrides, seed = job
+    result = sim.run(sim.load_scenario(PRESET, dict(overrides)), seed, DAYS)
+    out = dict(result.summary)
+    out["n_outcome_informal"] = int((result.requests["outcome"] == "informal").sum())
+    return out
+
+
+@pytest.fixture(scope="module")
+def runs(pool) -> dict[tuple, list[dict[str, Any]]]:
+    """Summaries per variant, one per seed in SEEDS order; identical variants run once."""
+    unique = sorted(set(VARIANTS.values()), key=repr)
+    jobs = [(v, s) for v in unique for s in SEEDS]
+    done = dict(zip(jobs, pool.map(summarise_run, jobs), strict=True))
+    return {name: [done[(v, s)] for s in SEEDS] for name, v in VARIANTS.items()}
+
+
+def steps(ladder: tuple) -> list[tuple]:
+    """Neighbouring pairs of a ladder: (a, b), (b, c), ..."""
+    return list(zip(ladder[:-1], ladder[1:], strict=True))
+
+
+def values(runs, name, key) -> np.ndarray:
+    return np.array([key(r) if callable(key) else r[key] for r in runs[name]], dtype=float)
+
+
+def paired(a: np.ndarray, b: np.ndarray) -> str:
+    """Means and the paired difference b - a with its standard error, for messages."""
+    d = b - a
+    se = d.std(ddof=1) / math.sqrt(len(d)) if len(d) > 1 else math.nan
+    return (f"means {a.mean():.4g} -> {b.mean():.4g}, paired difference {d.mean():+.4g} "
+            f"(SE {se:.2g}, {len(d)} seeds; per seed {np.round(d, 3).tolist()})")
+
+
+# --- capacity -----------------------------------------------------------------------
+
+
+def test_waiting_list_is_loaded(runs):
+    """Guard: the ladder runs at high load, or the professionals test checks little."""
+    util = values(runs, ("professionals", PROFESSIONALS[-1]), "utilization")
+    wait = values(runs, ("professionals", PROFESSIONALS[-1]), "queue_wait_days_mean")
+    assert util.mean() > 0.8 and wait.mean() > 1.0, \
+        f"expected utilisation > 0.8 and a mean queue wait > 1 day with " \
+        f"{PROFESSIONALS[-1]} professionals, got {util.mean():.3f} and {wait.mean():.3g}"
+
+
+@pytest.mark.parametrize("fewer,more", steps(PROFESSIONALS))
+def test_more_professionals_never_lengthen_the_queue_wait(runs, fewer, more):
+    a = values(runs, ("professionals", fewer), "queue_wait_days_mean")
+    b = values(runs, ("professionals", more), "queue_wait_days_mean")
+    assert b.mean() <= a.mean(), \
+        f"expected a mean queue wait with {more} professionals no longer than with {fewer}: " \
+        + paired(a, b)
+
+
+# --- diffusion of responsibility -------------------------------------------------------
+
+
+@pytest.mark.parametrize("weak,strong", steps(DIFFUSION_T))
+@pytest.mark.parametrize("key", ["informal_share", "n_outcome_informal"])
+def test_more_diffusion_never_raises_informal_help(runs, weak, strong, key):
+    a = values(runs, ("diffusion_t", weak), key)
+    b = values(runs, ("diffusion_t", strong), key)
+    assert b.mean() <= a.mean(), \
+        f"expected {key} with diffusion_t {strong} no higher than with {weak}: " + paired(a, b)
+
+
+def test_no_diffusion_leaves_fewer_needs_seen_but_unanswered(runs):
+    off = values(runs, ("diffusion", "off"), "bystander_unanswered")
+    strong = values(runs, ("diffusion_t", DIFFUSION_T[-1]), "bystander_unanswered")
+    assert off.mean() < strong.mean(), \
+        "expected fewer needs seen by 2+ and answered by none (bystander_unanswered) with " \
+        f"diffusion off than with diffusion_t {DIFFUSION_T[-1]}: " + paired(strong, off)
+
+
+# --- triage, access, reluctance ---------------------------------------------------------
+
+
+def test_urgency_triage_shortens_the_wait_of_urgent_requests(runs):
+    def high(r):
+        return r["queue_wait_days_mean_by_urgency"]["high"]
+
+    fifo = values(runs, ("professionals", 4), high)
+    urgent = values(runs, ("triage", "urgency"), high)
+    assert not np.isnan(fifo).any() and not np.isnan(urgent).any(), \
+        "expected high-urgency requests on the waiting list in every run"
+    assert urgent.mean() < fifo.mean(), \
+        "expected a shorter mean queue wait of high-urgency requests under urgency triage " \
+        "than under fifo: " + paired(fifo, urgent)
+
+
+def test_front_desk_adds_dropouts(runs):
+    walk_in = values(runs, ("access", "walk_in"), "withdrawn")
+    desk = values(runs, ("access", "vraagwijzer"), "withdrawn")
+    assert desk.mean() > walk_in.mean(), \
+        "expected more withdrawn requests with a front desk (vraagwijzer) than with walk-in: " \
+        + paired(walk_in, desk)
+
+
+@pytest.mark.parametrize("low,high", steps(RELUCTANCE))
+def test_reluctance_to_ask_lowers_the_answered_share(runs, low, high):
+    a = values(runs, ("reluctance", low), "answered_share")
+    b = values(runs, ("reluctance", high), "answered_share")
+    assert b.mean() < a.mean(), \
+        f"expected a lower answered share with reluctance_ask_mean {high} than with {low}: " \
+        + paired(a, b)
