@@ -128,23 +128,23 @@ class UrgencyShares:
 @dataclass(frozen=True)
 class KindShares:
     practical: float = param(
-        0.49, unit="share", lo=0.0, hi=1.0, label="Practical",
+        0.52, unit="share", lo=0.0, hi=1.0, label="Practical",
         help="Incidental practical needs: a job in the house, groceries.")
     social: float = param(
-        0.25, unit="share", lo=0.0, hi=1.0, label="Social",
+        0.28, unit="share", lo=0.0, hi=1.0, label="Social",
         help="Loneliness, wanting company.")
     ongoing: float = param(
-        0.2, unit="share", lo=0.0, hi=1.0, label="Ongoing support",
+        0.16, unit="share", lo=0.0, hi=1.0, label="Ongoing support",
         help="Needs for support over weeks or months (mantelzorg-like).")
     complex: float = param(
-        0.06, unit="share", lo=0.0, hi=1.0, label="Complex",
+        0.04, unit="share", lo=0.0, hi=1.0, label="Complex",
         help="Needs only professionals can handle (debts, safety, care indication).")
 
 
 @dataclass(frozen=True)
 class Needs:
     rate_per_resident_year: float = param(
-        0.6, unit="1/year", lo=0.0, hi=50.0, label="Need rate",
+        0.5, unit="1/year", lo=0.0, hi=50.0, label="Need rate",
         help="Base rate at which a resident aged under 65 without vulnerability develops a "
         "help need (a Poisson process).",
     )
@@ -450,13 +450,13 @@ class Escalation:
         True, unit="on/off", label="Escalation",
         help="Unanswered needs grow more urgent and high-urgency ones can become a crisis.")
     low_to_medium_days: float = param(
-        45.0, unit="days", lo=0.1, hi=3650.0, label="Low to medium",
+        90.0, unit="days", lo=0.1, hi=3650.0, label="Low to medium",
         help="Mean days an unanswered low-urgency need takes to become medium.")
     medium_to_high_days: float = param(
-        30.0, unit="days", lo=0.1, hi=3650.0, label="Medium to high",
+        60.0, unit="days", lo=0.1, hi=3650.0, label="Medium to high",
         help="Mean days an unanswered medium-urgency need takes to become high.")
     high_to_crisis_days: float = param(
-        30.0, unit="days", lo=0.1, hi=3650.0, label="High to crisis",
+        60.0, unit="days", lo=0.1, hi=3650.0, label="High to crisis",
         help="Mean days an unanswered high-urgency need takes to become a crisis.")
 
 
