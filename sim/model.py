@@ -245,6 +245,8 @@ class Neighbourhood(mesa.Model):
 
     def step(self) -> None:
         d = self.day
+        if d >= self.stats_from:
+            self.waitlist_max = max(self.waitlist_max, self.waitlist_len)
         self._push_arrivals(d + 1)
         self.now = float(d)
         self._morning(d)
@@ -308,7 +310,7 @@ class Neighbourhood(mesa.Model):
                 if j != rid:
                     need.aware[j] = rule.TIE
             need.n_aware_max = len(need.aware)
-            self._reschedule_bystanders(need)
+        self._reschedule_bystanders(need)
         if u[U_VOICE] < s.seeking.p_voice * (1.0 - reluct):
             delay = s.seeking.ask_delay_days_mean * (1.0 + reluct) * expo(u[U_DELAY])
             if delay > 0:
@@ -446,6 +448,7 @@ class Neighbourhood(mesa.Model):
         if person >= self.residents.n:
             j = person - self.residents.n
             need.route.append("found on outreach")
+            need.tried.add("formal")
             if need.kind in (PRACTICAL, SOCIAL) and self._refer_informal(need, "outreach"):
                 return
             self.wijkteam_arrive(need, f"professional:{j}")
@@ -488,7 +491,8 @@ class Neighbourhood(mesa.Model):
         if step != need.step or need.state != "matching":
             return
         cap = self.scenario.volunteers.capacity_tasks
-        free = [v for v in self.volunteers if v.active and v.tasks < cap]
+        free = [v for v in self.volunteers
+                if v.active and v.tasks < cap and v.resident.rid != need.resident]
         if not free:
             self.schedule(self.now + 1.0, "match", (need, step))
             return

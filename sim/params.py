@@ -410,7 +410,8 @@ class Wijkteam:
         help="Caseload share at or above which a professional falls back on routine.")
     overload_duration_factor: float = param(
         0.3, unit="x", lo=0.0, hi=5.0, label="Longer cases under overload",
-        help="Extra relative case duration for a case started above the overload threshold.")
+        help="Extra relative case duration for a case started at or above the overload "
+        "threshold.")
     overload_p_repeat: float = param(
         0.15, unit="probability", lo=0.0, hi=1.0, label="Repeat request under overload",
         help="Chance a case handled under overload returns as a repeat request.")

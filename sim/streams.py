@@ -32,7 +32,12 @@ def generator(seed: int, name: str, *extra: int) -> np.random.Generator:
     return np.random.default_rng(seed_sequence(seed, name, *extra))
 
 
+#: Last spawn-key word of a stream's stdlib twin, so it never shares seed words
+#: with the numpy generator of the same name.
+_STDLIB = 0xFFFFFFFF
+
+
 def scalar(seed: int, name: str, *extra: int) -> random.Random:
     """A fast stdlib generator for one-at-a-time draws in hot loops."""
-    state = seed_sequence(seed, name, *extra).generate_state(4, dtype=np.uint64)
+    state = seed_sequence(seed, name, *extra, _STDLIB).generate_state(4, dtype=np.uint64)
     return random.Random(int.from_bytes(state.tobytes(), "little"))

@@ -86,11 +86,17 @@ def test_sensitivity_ranks_the_factor_that_matters(tmp_path: Path, kind: str, n:
         f"the most important factor should be listed first: {rows}"
 
 
-def test_undefined_kpi_is_reported_not_analysed(tmp_path: Path) -> None:
-    out = sweep(tmp_path, SAMPLED.format(kind="morris", n=4))
-    result = analyse(out, kpis=["crises"])
-    notes = result["sensitivity"]["note"].dropna()
-    assert len(notes) == 1 and "have no value" in notes.iloc[0], result["sensitivity"]
+def test_undefined_kpi_values_leave_out_their_trajectories(tmp_path: Path) -> None:
+    out = sweep(tmp_path, SAMPLED.format(kind="morris", n=12))
+    sens = analyse(out, kpis=["crises"])["sensitivity"]
+    assert sens["factor"].notna().all(), f"crises should still be analysed: {sens}"
+    note = sens["note"].iloc[0]
+    assert "trajectories left out" in note and "KPI is undefined" in note, note
+    top = sens.sort_values("mu_star", ascending=False)["factor"].iloc[0]
+    assert top == "population.reluctance_ask_mean", \
+        f"crises = 2 a should be driven by the reluctance to ask, got {top}"
+    code, stdout, _ = run_cli(["analyse", str(out), "--kpis", "crises"])
+    assert code == 0 and "trajectories left out" in stdout, stdout
 
 
 def test_grid_threshold_crossing_is_found_where_the_truth_is(tmp_path: Path) -> None:

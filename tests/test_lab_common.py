@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import os
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -67,7 +68,8 @@ def fake_model(scenario, seed: int, days: int, warmup_days: int) -> SimpleNamesp
     """A model with known answers, so analyses can be checked against them.
 
     wait_days_mean = 10 a + 0.5 b + tiny noise, with a the reluctance to ask and b the
-    reluctance to help; waitlist_end = 100 rate / n_professionals + tiny noise.
+    reluctance to help; waitlist_end = 100 rate / n_professionals + tiny noise; crises
+    = 2 a, undefined (NaN) where b > 0.8.
     """
     rng = np.random.default_rng(seed)
     a = scenario.population.reluctance_ask_mean
@@ -77,7 +79,7 @@ def fake_model(scenario, seed: int, days: int, warmup_days: int) -> SimpleNamesp
     summary = {
         "wait_days_mean": 10 * a + 0.5 * b + 0.01 * rng.standard_normal(),
         "waitlist_end": 100 * rate / max(n, 1) + 0.5 * rng.standard_normal(),
-        "crises": math.nan,
+        "crises": 2 * a if b <= 0.8 else math.nan,
     }
     return SimpleNamespace(summary=summary, daily=pd.DataFrame({"day": np.arange(days)}),
                            requests=pd.DataFrame())
@@ -87,6 +89,16 @@ def failing_model(scenario, seed: int, days: int, warmup_days: int) -> SimpleNam
     """Like the real model, except that the 'urgency' triage point raises."""
     if scenario.access.triage == "urgency" and seed == FAILING_SEED:
         raise ValueError("injected failure for a test")
+    import sim
+
+    return sim.run(scenario, seed=seed, days=days, warmup_days=warmup_days)
+
+
+def crashing_model(scenario, seed: int, days: int, warmup_days: int) -> SimpleNamespace:
+    """Like the real model, except that the 'urgency' point of replication 0 kills its
+    worker process outright, as a segfault or the out-of-memory killer would."""
+    if scenario.access.triage == "urgency" and seed == FAILING_SEED:
+        os._exit(3)
     import sim
 
     return sim.run(scenario, seed=seed, days=days, warmup_days=warmup_days)

@@ -61,12 +61,18 @@ def test_access_policies_has_three_bases_and_30_replications() -> None:
 
 
 def test_tipping_point_spans_rho_06_to_11_for_every_team_size() -> None:
+    import sim
+
     exp = load_experiment(ROOT / "experiments" / "overload_tipping_point.toml")
-    rates = dict((f.key, f.grid()) for f in exp.factors)["needs.rate_per_resident_year"]
-    teams = dict((f.key, f.grid()) for f in exp.factors)["wijkteam.n_professionals"]
-    for n in teams:
-        # rho = lambda / (c mu) with lambda = 1000 rate / 365, c = 2 n, mu = 1 / 0.8
-        rho = [1000 * r / 365 * 0.8 / (2 * n) for r in rates]
+    base = sim.load_scenario(exp.bases[0])
+    grids = {f.key: f.grid() for f in exp.factors}
+    for n in grids["wijkteam.n_professionals"]:
+        # M/M/c: rho = lambda / (c mu), lambda = residents rate / 365, c = n caseload,
+        # mu = 1 / mean case duration
+        c = n * base.wijkteam.caseload_max
+        mu = 1 / base.wijkteam.case_duration_days_mean
+        rho = [base.population.n_residents * r / 365 / (c * mu)
+               for r in grids["needs.rate_per_resident_year"]]
         assert min(rho) <= 0.6 + 1e-9 and max(rho) >= 1.1 - 1e-9, \
             f"with {n} professionals rho should run through 0.6..1.1, got {min(rho)}..{max(rho)}"
 

@@ -180,3 +180,58 @@ def test_quick_look_overrides_replications_and_days(reference, tmp_path: Path) -
     assert code == 0, stderr
     runs = load_runs(out)
     assert len(runs) == 2 and set(runs["days"]) == {30}, runs[["run_id", "days"]]
+
+
+def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path: Path) -> None:
+    exp_path = tiny_experiment(tmp_path / "int.toml", replications=6, days=120,
+                               reluctance="0.3, 0.5", residents=2000)
+    out = tmp_path / "interrupted"
+    cmd = [sys.executable, "-m", "sim", "sweep", str(exp_path), "--out", str(out),
+           "--workers", "2", "--no-progress"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 90
+    while _parts(out) == 0 and time.monotonic() < deadline:
+        try:
+            proc.wait(timeout=0.02)
+            break
+        except subprocess.TimeoutExpired:
+            pass
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, f"Ctrl-C should exit with 130, got {proc.returncode}: {stderr}"
+    assert "interrupted" in stderr and "--resume" in stderr, stderr
+    manifest = read_manifest(out)
+    assert manifest["status"] == "interrupted" and manifest["done"] == _parts(out), manifest
+    assert not list((out / "runs").glob(".*")), "no temp files should be left behind"
+    code, _, stderr = run_cli(["sweep", str(exp_path), "--out", str(out), "--resume",
+                               "--workers", "2", "--no-progress"])
+    assert code == 0 and read_manifest(out)["done"] == 24, stderr
+
+
+def test_progress_bar_shows_done_failed_elapsed_and_eta(tmp_path: Path) -> None:
+    import contextlib
+    import io
+
+    exp = load_experiment(tiny_experiment(tmp_path / "bar.toml"))
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        run_sweep(exp, tmp_path / "out", executor=SerialExecutor(), progress=True,
+                  model=failing_model)
+    text = err.getvalue()
+    assert "4/4" in text and "failed=1" in text, f"bar should count runs and failures: {text}"
+    assert "<" in text and "run/s" in text, f"bar should show elapsed<remaining: {text}"
+
+
+def test_a_crashed_worker_fails_only_its_run(tmp_path: Path) -> None:
+    from test_lab_common import crashing_model
+
+    exp = load_experiment(tiny_experiment(tmp_path / "crash.toml", replications=3))
+    out = tmp_path / "out"
+    with ProcessExecutor(workers=2) as ex:
+        result = run_sweep(exp, out, executor=ex, progress=False, model=crashing_model)
+    assert (result.planned, result.done, result.failed) == (6, 5, 1), \
+        f"only the run that kills its worker should fail, the others be retried: {result}"
+    failure = load_failures(out).iloc[0]
+    assert "worker process died" in failure["error"], failure["error"]
+    assert failure["replication"] == 0

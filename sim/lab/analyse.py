@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..scenario import InputError
+from ..scenario import _MISSING, InputError
 from .compare import CONFIDENCE, compare_runs, format_table, t_interval
 from .sweep import load_design, load_failures, load_runs, read_manifest
 
@@ -38,7 +38,7 @@ def _kpis(manifest: dict, runs: pd.DataFrame, wanted: Sequence[str] | None,
     if wanted:
         for k in wanted:
             if k not in kept:
-                raise InputError(where, "", k, "is not a KPI kept in this sweep; kept: "
+                raise InputError("analyse", where, k, "is not a KPI kept in this sweep; kept: "
                                  + ", ".join(kept))
         return list(wanted)
     explicit = manifest.get("settings", {}).get("kpis")
@@ -65,6 +65,39 @@ def summary_table(runs: pd.DataFrame, factors: list[str], kpis: list[str],
     return pd.DataFrame(rows)
 
 
+def spread_table(runs: pd.DataFrame, kpis: list[str], crossed: list[str]) -> pd.DataFrame:
+    """Sampling designs: per scenario and policy, each KPI over the sampled futures.
+
+    Each point's KPI is first averaged over its replications; the table gives the
+    mean over the points and the 5%, 50% and 95% quantiles (robustness of a policy).
+    """
+    rows = []
+    point_means = runs.groupby(["scenario", "policy", "point"], sort=True)[kpis].mean()
+    for (scenario, policy), g in point_means.groupby(level=[0, 1], sort=True):
+        row: dict[str, Any] = {"scenario": scenario, "policy": int(policy), "points": len(g)}
+        first = runs[(runs["scenario"] == scenario) & (runs["policy"] == policy)].iloc[0]
+        for k in crossed:
+            row[k] = first[k]
+        for k in kpis:
+            v = g[k].dropna()
+            row[k] = float(v.mean()) if len(v) else math.nan
+            for q in (5, 50, 95):
+                row[f"{k} p{q}"] = float(np.percentile(v, q)) if len(v) else math.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def format_spread(table: pd.DataFrame, kpis: list[str], crossed: list[str]) -> str:
+    shown = table[["scenario", "policy", "points", *crossed]].copy()
+    for k in kpis:
+        shown[k] = [f"{m:.4g} ({a:.4g} .. {b:.4g})" if math.isfinite(m) else "-"
+                    for m, a, b in zip(table[k], table[f"{k} p5"], table[f"{k} p95"],
+                                       strict=True)]
+    with pd.option_context("display.max_rows", 500, "display.width", 200,
+                           "display.max_colwidth", 40):
+        return shown.to_string(index=False)
+
+
 def format_summary(table: pd.DataFrame, factors: list[str], kpis: list[str]) -> str:
     if table.empty:
         return "no finished runs"
@@ -83,28 +116,57 @@ def format_summary(table: pd.DataFrame, factors: list[str], kpis: list[str]) -> 
 # --- sensitivity ------------------------------------------------------------------------
 
 
+def block_size(design: dict) -> int:
+    """Rows per trajectory (Morris) or per base sample (Saltelli) of a sampling design."""
+    d = len(design["problem"]["names"])
+    if design["kind"] == "morris":
+        return d + 1
+    return 2 * d + 2 if design["second_order"] else d + 2
+
+
 def sensitivity(manifest: dict, runs: pd.DataFrame, design: pd.DataFrame, kpis: list[str],
                 seed: int = 0) -> pd.DataFrame:
-    """SALib indices with confidence intervals, tidy: one row per KPI, group and factor."""
+    """SALib indices with confidence intervals, tidy: one row per KPI, group and factor.
+
+    A design point's KPI is its mean over replications. Where a point has no value
+    (its runs failed or are unfinished, or the KPI is undefined there, such as a mean
+    wait with nobody waiting), its whole trajectory (Morris) or base sample (Sobol) is
+    left out, which keeps the estimators valid with fewer samples; the ``note``
+    column says so.
+    """
     d = manifest["design"]
     kind = d["kind"]
     prob = d["problem"]
     names = prob["names"]
     prob = {"num_vars": prob["num_vars"], "names": names,
             "bounds": [list(b) for b in prob["bounds"]]}
+    size = block_size(d)
     rows = []
     for (scenario, policy), g in runs.groupby(["scenario", "policy"], sort=True):
         pts = design[design["policy"] == policy].sort_values("sample")
         means = g.groupby("sample")[kpis].mean()
+        ran = pts["sample"].isin(g["sample"]).to_numpy()
         for kpi in kpis:
             y = means[kpi].reindex(pts["sample"]).to_numpy(float)
             base = {"kpi": kpi, "scenario": scenario, "policy": int(policy)}
-            if np.isnan(y).any():
-                missing = int(np.isnan(y).sum())
-                rows.append({**base, "factor": None, "note":
-                             f"{missing} of {len(y)} design points have no value (failed or "
-                             "unfinished runs, or an undefined KPI); resume the sweep first"})
+            blocks = len(y) // size
+            ok = ~np.isnan(y).reshape(blocks, size).any(axis=1)
+            note = ""
+            if not ok.all():
+                no_runs = int((~ran).sum())
+                undefined = int(np.isnan(y).sum()) - no_runs
+                why = []
+                if no_runs:
+                    why.append(f"{no_runs} points without finished runs (resume the sweep)")
+                if undefined:
+                    why.append(f"{undefined} points where the KPI is undefined")
+                unit = "trajectories" if kind == "morris" else "base samples"
+                note = f"{int((~ok).sum())} of {blocks} {unit} left out: " + "; ".join(why)
+            if ok.sum() < 2:
+                rows.append({**base, "factor": None, "note": note or "too few samples"})
                 continue
+            keep = np.repeat(ok, size)
+            y = y[keep]
             if np.ptp(y) == 0:
                 rows.append({**base, "factor": None, "note": "KPI constant over the design"})
                 continue
@@ -113,13 +175,14 @@ def sensitivity(manifest: dict, runs: pd.DataFrame, design: pd.DataFrame, kpis: 
                 if kind == "morris":
                     from SALib.analyze import morris
 
-                    x = pts[[f"x.{n}" for n in names]].to_numpy(float)
+                    x = pts[[f"x.{n}" for n in names]].to_numpy(float)[keep]
                     res = morris.analyze(prob, x, y, num_levels=d["levels"], seed=seed,
                                          conf_level=CONFIDENCE)
                     for i, n in enumerate(names):
                         rows.append({**base, "factor": n, "mu_star": res["mu_star"][i],
                                      "mu_star_conf": res["mu_star_conf"][i],
-                                     "mu": res["mu"][i], "sigma": res["sigma"][i]})
+                                     "mu": res["mu"][i], "sigma": res["sigma"][i],
+                                     "note": note})
                 else:
                     from SALib.analyze import sobol
 
@@ -128,7 +191,7 @@ def sensitivity(manifest: dict, runs: pd.DataFrame, design: pd.DataFrame, kpis: 
                     for i, n in enumerate(names):
                         rows.append({**base, "factor": n, "S1": res["S1"][i],
                                      "S1_conf": res["S1_conf"][i], "ST": res["ST"][i],
-                                     "ST_conf": res["ST_conf"][i]})
+                                     "ST_conf": res["ST_conf"][i], "note": note})
     return pd.DataFrame(rows)
 
 
@@ -143,9 +206,11 @@ def format_sensitivity(table: pd.DataFrame, kind: str, policies: dict[int, str])
         lines.append(head)
         notes = g[g["factor"].isna()]
         if len(notes):
-            lines.append(f"  {notes['note'].iloc[0]}")
+            lines.append(f"  not analysed: {notes['note'].iloc[0]}")
             lines.append("")
             continue
+        if g["note"].iloc[0]:
+            lines.append(f"  ({g['note'].iloc[0]})")
         g = g.sort_values(key, ascending=False)
         width = max(len(str(f)) for f in g["factor"])
         if kind == "morris":
@@ -195,7 +260,7 @@ def threshold_crossing(runs: pd.DataFrame, manifest: dict, kpi: str, threshold: 
     """
     d = manifest["design"]
     if d["kind"] != "grid":
-        raise InputError("--threshold", "", None,
+        raise InputError("analyse", "--threshold", _MISSING,
                          f"threshold crossing needs a grid design; this sweep is {d['kind']}")
     numeric = [f["key"] for f in d["factors"] if f["key"] in d["crossed"]
                and f["grid"] and len(f["grid"]) > 1
@@ -203,12 +268,12 @@ def threshold_crossing(runs: pd.DataFrame, manifest: dict, kpi: str, threshold: 
                        for v in f["grid"])]
     if along is None:
         if not numeric:
-            raise InputError("--along", "", None, "the grid has no numeric factor with "
+            raise InputError("analyse", "--along", _MISSING, "the grid has no numeric factor with "
                              "several values to walk along")
         sizes = {f["key"]: len(f["grid"]) for f in d["factors"] if f["key"] in numeric}
         along = max(numeric, key=lambda k: (sizes[k], -numeric.index(k)))
     elif along not in numeric:
-        raise InputError("--along", "", along, "must be a numeric grid factor with several "
+        raise InputError("analyse", "--along", along, "must be a numeric grid factor with several "
                          "values: " + (", ".join(numeric) or "none in this sweep"))
     others = [k for k in d["crossed"] if k != along]
     rows = []
@@ -275,9 +340,10 @@ def analyse(out: str | os.PathLike, kpis: Sequence[str] | None = None,
     d = manifest["design"]
     factors = [f["key"] for f in d["factors"]]
     if (kpi is None) != (threshold is None):
-        raise InputError("--kpi/--threshold", "", None, "give both --kpi and --threshold")
+        raise InputError("analyse", "--kpi/--threshold", _MISSING,
+                         "give both --kpi and --threshold")
     if kpi is not None and kpi not in (manifest.get("kpis") or []):
-        raise InputError("--kpi", "", kpi, "is not a KPI kept in this sweep; kept: "
+        raise InputError("analyse", "--kpi", kpi, "is not a KPI kept in this sweep; kept: "
                          + ", ".join(manifest.get("kpis") or []))
     chosen = _kpis(manifest, runs, kpis)
     result: dict[str, Any] = {"manifest": manifest, "runs": runs, "failures": failures,
@@ -298,8 +364,17 @@ def analyse(out: str | os.PathLike, kpis: Sequence[str] | None = None,
 
     summary = summary_table(runs, factors, chosen)
     result["summary"] = summary
-    result["sections"].append(("Summary (mean [95% CI] over replications)",
-                               format_summary(summary, factors, chosen)))
+    if d["kind"] == "grid":
+        result["sections"].append(("Summary (mean [95% CI] over replications)",
+                                   format_summary(summary, factors, chosen)))
+    else:
+        spread = spread_table(runs, chosen, d["crossed"])
+        result["spread"] = spread
+        result["sections"].append((
+            f"Summary over the {int(spread['points'].max())} sampled points per policy: "
+            "mean (5% .. 95%), each point averaged over its "
+            "replications (per-point values: --json, or the runs dataset)",
+            format_spread(spread, chosen, d["crossed"])))
     if len(manifest["scenarios"]) > 1:
         blocks = []
         for point, g in runs.groupby("point", sort=True):

@@ -175,7 +175,7 @@ def to_json(table: pd.DataFrame, meta: dict[str, Any] | None = None,
 
 
 def comparison_text(refs: Sequence[str], replications: int, days: int | None,
-                    warmup_days: int, master_seed: int, kpis: Sequence[str] | None) -> str:
+                    warmup_days: int, master_seed: int) -> str:
     """The experiment a comparison runs, written out as TOML (kept in the output dir)."""
     shown = []
     for ref in refs:
@@ -187,10 +187,8 @@ def comparison_text(refs: Sequence[str], replications: int, days: int | None,
              f"replications = {replications}", f"master_seed = {master_seed}"]
     if days is not None:
         lines.append(f"days = {days}")
-    lines += [f"warmup_days = {warmup_days}", "", "[output]"]
-    if kpis:
-        lines.append(f"kpis = {json.dumps(list(kpis))}")
-    lines += ["daily = true", "routes = true", "waits = true", ""]
+    lines += [f"warmup_days = {warmup_days}", "", "[output]",
+              "daily = true", "routes = true", "waits = true", ""]
     return "\n".join(lines)
 
 
@@ -208,24 +206,25 @@ def compare_scenarios(refs: Sequence[str], replications: int, out: str | os.Path
                       ) -> tuple[pd.DataFrame, dict[str, Any], Path]:
     """Run the scenarios with common seeds into ``out`` and compare them.
 
-    Writes ``comparison.csv``, ``comparison.json`` and ``report.html`` next to the
-    sweep's own files. Returns the table, its JSON form and the report's path.
+    Every KPI is kept in the runs; ``kpis`` only narrows the table, the JSON and the
+    report. Writes ``comparison.csv``, ``comparison.json`` and ``report.html`` next
+    to the sweep's own files. Returns the table, its JSON form and the report's path.
     """
     from .report import write_report
     from .sweep import load_runs, read_manifest, run_sweep
 
     if len(refs) < 2:
-        raise InputError("compare", "", None, "needs at least two scenarios")
+        raise InputError("compare", "SCENARIO", list(refs), "needs at least two scenarios")
     for ref in refs:
         resolve(ref)  # an unknown preset is one clear line before anything runs
-    text = comparison_text(refs, replications, days, warmup_days, master_seed, kpis)
+    text = comparison_text(refs, replications, days, warmup_days, master_seed)
     exp = experiment_from_text(text, where="compare")
     out = Path(out)
     result = run_sweep(exp, out, executor=executor, resume=resume, progress=progress, log=log,
                        allow_code_change=allow_code_change)
     runs = load_runs(out)
     labels = list(exp.base_labels)
-    table = compare_runs(runs, exp.kept_kpis, labels)
+    table = compare_runs(runs, kpis or exp.kept_kpis, labels)
     manifest = read_manifest(out)
     meta = {"replications": replications, "master_seed": master_seed,
             "days": days, "warmup_days": warmup_days, "runs_done": result.done,

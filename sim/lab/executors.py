@@ -30,9 +30,6 @@ from typing import Any
 
 from ..scenario import InputError
 
-#: A worker that dies takes the tasks it held with it; each is tried this many times.
-MAX_ATTEMPTS = 2
-
 
 @dataclass
 class Done:
@@ -108,7 +105,7 @@ class ProcessExecutor(Executor):
     def __init__(self, workers: int | None = None, window: int | None = None):
         self.workers = workers or os.cpu_count() or 1
         if self.workers < 1:
-            raise InputError("--workers", "", self.workers, "must be at least 1")
+            raise InputError("executor", "--workers", self.workers, "must be at least 1")
         self.window = window or 2 * self.workers
         self._pool: cf.ProcessPoolExecutor | None = None
 
@@ -132,51 +129,68 @@ class ProcessExecutor(Executor):
             proc.join(timeout=10)
 
     def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Done]:
+        """Results as they complete; a worker that dies does not take innocent tasks along.
+
+        When a worker process dies (a crash, the out-of-memory killer), the pool is
+        lost with every task it held. Those tasks become suspects: the pool is
+        restarted and each suspect runs again *alone*. A suspect that kills its worker
+        again is the culprit and is reported as failed; the others finish normally.
+        """
         if self._pool is None:
             self.start()
         source = iter(tasks)
-        retry: list[tuple[Any, int]] = []
-        pending: dict[cf.Future, tuple[Any, int]] = {}
+        suspects: list[Any] = []
+        pending: dict[cf.Future, tuple[Any, bool]] = {}  # future -> (task, run alone)
         exhausted = False
         try:
             while True:
-                while len(pending) < self.window and (retry or not exhausted):
-                    if retry:
-                        task, attempt = retry.pop(0)
-                    else:
+                broken = False
+                if suspects:
+                    if not pending:
+                        task = suspects.pop(0)
                         try:
-                            task, attempt = next(source), 1
+                            pending[self._pool.submit(fn, task)] = (task, True)
+                        except cf.process.BrokenProcessPool:
+                            suspects.insert(0, task)
+                            broken = True
+                else:
+                    while len(pending) < self.window and not exhausted:
+                        try:
+                            task = next(source)
                         except StopIteration:
                             exhausted = True
                             break
-                    assert self._pool is not None
-                    pending[self._pool.submit(fn, task)] = (task, attempt)
-                if not pending:
+                        try:
+                            pending[self._pool.submit(fn, task)] = (task, False)
+                        except cf.process.BrokenProcessPool:
+                            suspects.append(task)
+                            broken = True
+                            break
+                if not pending and not broken:
+                    if suspects:
+                        continue
                     return
-                done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-                broken = False
-                for fut in done:
-                    task, attempt = pending.pop(fut)
-                    try:
-                        value = fut.result()
-                    except cf.process.BrokenProcessPool as err:
-                        broken = True
-                        if attempt < MAX_ATTEMPTS:
-                            retry.append((task, attempt + 1))
+                if not broken:
+                    done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                    for fut in done:
+                        task, alone = pending.pop(fut)
+                        try:
+                            value = fut.result()
+                        except cf.process.BrokenProcessPool as err:
+                            broken = True
+                            if alone:
+                                yield Done(task, error=f"worker process died running this "
+                                           f"run, also when it ran alone: {err}")
+                            else:
+                                suspects.append(task)
+                        except Exception:
+                            yield Done(task, error=traceback.format_exc(limit=20))
                         else:
-                            yield Done(task, error=f"worker process died: {err}")
-                    except Exception:
-                        yield Done(task, error=traceback.format_exc(limit=20))
-                    else:
-                        yield Done(task, value)
-                if broken:
-                    # the pool is unusable: every task it held goes round again
-                    for fut, (task, attempt) in list(pending.items()):
+                            yield Done(task, value)
+                if broken:  # the tasks still held by the lost pool (never a lone one)
+                    for fut, (task, _) in pending.items():
                         fut.cancel()
-                        if attempt < MAX_ATTEMPTS:
-                            retry.append((task, attempt + 1))
-                        else:
-                            yield Done(task, error="worker process died")
+                        suspects.append(task)
                     pending.clear()
                     self.close()
                     self.start()
@@ -198,7 +212,7 @@ class DaskExecutor(Executor):
     def __init__(self, address: str = "local", workers: int | None = None,
                  window: int | None = None, connect_timeout: float = 20.0):
         if address != "local" and not address.startswith(("tcp://", "tls://")):
-            raise InputError("--dask", "", address,
+            raise InputError("executor", "--dask", address,
                              "must be 'local' or a scheduler address such as tcp://HOST:8786")
         self.address = address
         self.workers = workers or os.cpu_count() or 1
@@ -215,7 +229,7 @@ class DaskExecutor(Executor):
         try:
             from distributed import Client, LocalCluster
         except ImportError as err:  # pragma: no cover - an install without the extra
-            raise InputError("--dask", "", self.address,
+            raise InputError("executor", "--dask", self.address,
                              "needs dask[distributed]: pip install 'samenspel[experiments]'"
                              ) from err
         if self.address == "local":
@@ -227,7 +241,7 @@ class DaskExecutor(Executor):
             try:
                 self._client = Client(self.address, timeout=self.connect_timeout)
             except OSError as err:
-                raise InputError("--dask", "", self.address,
+                raise InputError("executor", "--dask", self.address,
                                  f"cannot reach the Dask scheduler: {err}") from None
             self.workers = max(1, sum(self._client.nthreads().values()))
 
@@ -285,7 +299,7 @@ class DaskExecutor(Executor):
 def make_executor(workers: int | None = None, dask: str | None = None) -> Executor:
     """The executor the command line asks for: --dask, else --workers 1 serial, else processes."""
     if workers is not None and (isinstance(workers, bool) or workers < 1):
-        raise InputError("--workers", "", workers, "must be an integer of at least 1")
+        raise InputError("executor", "--workers", workers, "must be an integer of at least 1")
     if dask:
         return DaskExecutor(dask, workers)
     if workers == 1:

@@ -64,7 +64,7 @@ from typing import Any
 import numpy as np
 
 from ..params import SPECS, Spec
-from ..scenario import _MISSING, InputError, check_value, read_toml, resolve
+from ..scenario import _MISSING, InputError, check_value, resolve
 
 DESIGNS = ("grid", "latin_hypercube", "sobol", "morris")
 SAMPLE_CHOICES = ("uncertainties", "all")
@@ -187,18 +187,6 @@ class Factor:
         lo, hi = float(self.lo), float(self.hi)  # type: ignore[arg-type]
         return self.cast(min(max(x, lo), hi))
 
-    def from_unit(self, u: float) -> Any:
-        """A point of the unit interval to a value (latin hypercube)."""
-        lo, hi = self.bounds()
-        return self.from_sample(lo + u * (hi - lo))
-
-    def describe(self) -> str:
-        if self.values is not None:
-            return "[" + ", ".join(repr(v) for v in self.values) + "]"
-        extra = f", n = {self.n}" if self.n is not None else (
-            f", step = {self.step:g}" if self.step is not None else "")
-        return f"{{ lo = {self.lo:g}, hi = {self.hi:g}{extra} }}"
-
 
 @dataclass(frozen=True)
 class Design:
@@ -284,14 +272,23 @@ def load_experiment(path: str | os.PathLike) -> Experiment:
     p = Path(path)
     if not p.is_file():
         raise _err(str(path), "", _MISSING, "no such experiment file")
-    text = p.read_text(encoding="utf-8")
-    tree = read_toml(p)
-    return experiment_from_tree(tree, where=str(path), text=text, base_dir=p.parent)
+    try:
+        text = p.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise _err(str(path), "", _MISSING, f"malformed TOML: not UTF-8 text ({err.reason} "
+                   f"at byte {err.start})") from None
+    except OSError as err:
+        raise _err(str(path), "", _MISSING, f"cannot read: {err.strerror}") from None
+    return experiment_from_text(text, where=str(path), base_dir=p.parent, path=str(path))
 
 
 def experiment_from_text(text: str, where: str = "experiment",
-                         base_dir: str | os.PathLike | None = None) -> Experiment:
-    """Validate an experiment given as TOML text (used by ``compare`` and by tests)."""
+                         base_dir: str | os.PathLike | None = None,
+                         path: str | None = None) -> Experiment:
+    """Validate an experiment given as TOML text (a file's, or ``compare``'s, or a test's).
+
+    Relative ``.toml`` paths of base scenarios are looked up in ``base_dir`` first.
+    """
     import tomllib
 
     try:
@@ -299,12 +296,11 @@ def experiment_from_text(text: str, where: str = "experiment",
     except tomllib.TOMLDecodeError as err:
         raise _err(where, "", _MISSING, f"malformed TOML: {err}") from None
     return experiment_from_tree(tree, where=where, text=text,
-                                base_dir=Path(base_dir) if base_dir else None,
-                                path=None)
+                                base_dir=Path(base_dir) if base_dir else None, path=path)
 
 
 def experiment_from_tree(tree: dict, where: str, text: str, base_dir: Path | None,
-                         path: str | None | object = _MISSING) -> Experiment:
+                         path: str | None) -> Experiment:
     _check_keys(tree, TOP_KEYS, where, "")
     for table in TABLE_KEYS:
         if table in tree:
@@ -370,7 +366,7 @@ def experiment_from_tree(tree: dict, where: str, text: str, base_dir: Path | Non
 
     return Experiment(
         name=name, description=description,
-        path=where if path is _MISSING else path,  # type: ignore[arg-type]
+        path=path,
         sha256=hashlib.sha256(text.encode()).hexdigest(), text=text,
         bases=bases, base_labels=labels, base_set=base_set, levers=levers,
         uncertainties=uncertainties, design=design, replications=replications,

@@ -11,14 +11,19 @@ The output directory, each file written atomically (temp file + ``os.replace``):
     manifest.json        experiment hash, code version, times, runs planned/done/failed
     experiment.toml      the experiment text, as run
     design.parquet       one row per design point: its values and raw sample coordinates
-    runs/<id>.parquet    one row per finished run: ids, seed, every parameter, every KPI
+    runs/<id>.parquet    one row per finished run: run_id, scenario, point, policy, sample,
+                         replication, seed, days, warmup_days, every declared parameter
+                         (typed as declared), every KPI (float64, NaN when undefined),
+                         elapsed_s and finished_at (wall clock, not results)
     daily/<id>.parquet   the daily series, when the experiment keeps them
     routes/<id>.parquet  route transition counts, when kept (compare keeps them)
     waits/<id>.parquet   waiting times by urgency, when kept (compare keeps them)
     failures/<id>.json   a run that raised: its error and traceback
 
 ``runs/`` is the commit record: a run counts as done once its part exists (its
-daily, routes and waits parts are written before it). ``--resume`` skips those,
+daily, routes and waits parts are written before it). When a session ends, each
+part folder's one-run files are merged into one ``compacted-NNNN.parquet`` (many
+tiny files are slow to read); the dataset's content does not change. ``--resume`` skips those,
 retries failed runs, and so finishes a sweep interrupted at any moment (Ctrl-C,
 kill -9, a crashed worker) with the dataset an uninterrupted sweep would give.
 Read the results with :func:`load_runs` or ``pandas.read_parquet(out / "runs")``.
@@ -52,6 +57,8 @@ from .experiment import Experiment, flatten_summary, inner_message
 
 FORMAT = "samenspel-sweep/1"
 PART_DIRS = ("runs", "daily", "routes", "waits", "failures")
+#: Name prefix of the file a finished session merges its one-run parts into.
+COMPACTED = "compacted-"
 #: Columns that record when and how fast a run went, not what it computed.
 WALL_CLOCK_COLUMNS = ("elapsed_s", "finished_at")
 #: Declared parameters that are not recorded as parameter columns of a run.
@@ -292,8 +299,9 @@ class Writer:
         self.schema = runs_schema(self.kpis)
         self.points = {p.point: p for p in points}
         self.manifest: dict[str, Any] = {}
+        self.tables: dict[str, Any] = {}  # this session's run rows, for the compaction
 
-    def run_part(self, task: RunTask, value: dict[str, Any]) -> None:
+    def run_part(self, task: RunTask, value: dict[str, Any], was_failed: bool = True) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -321,7 +329,9 @@ class Writer:
         table = pa.Table.from_pylist([row], schema=self.schema)
         atomic_write(self.out / "runs" / f"{task.run_id}.parquet",
                      lambda path: pq.write_table(table, path))
-        (self.out / "failures" / f"{task.run_id}.json").unlink(missing_ok=True)
+        self.tables[task.run_id] = table
+        if was_failed:
+            (self.out / "failures" / f"{task.run_id}.json").unlink(missing_ok=True)
 
     def failure(self, task: RunTask, error: str, tb: str = "") -> None:
         p = self.points[task.point]
@@ -416,8 +426,13 @@ def prepare_out(out: Path, exp: Experiment, resume: bool, allow_code_change: boo
                 tmp.unlink(missing_ok=True)
     for tmp in out.glob(".*.tmp"):
         tmp.unlink(missing_ok=True)
-    done = {p.stem for p in (out / "runs").glob("*.parquet")} if (out / "runs").is_dir() \
-        else set()
+    done = part_ids(out / "runs")
+    for sub in PART_DIRS[:-1]:  # parts already merged, left by a kill during compaction
+        folder = out / sub
+        merged = _compacted_ids(folder) if folder.is_dir() else set()
+        for p in _singles(folder) if folder.is_dir() else []:
+            if p.stem in merged:
+                p.unlink(missing_ok=True)
     for done_id in done:
         (out / "failures" / f"{done_id}.json").unlink(missing_ok=True)
     return done, old
@@ -500,13 +515,16 @@ def run_sweep(exp: Experiment, out: str | os.PathLike, executor: Executor | None
                         writer.failure(task, value["error"], value.get("traceback", ""))
                         failed_set.add(task.run_id)
                     else:
-                        writer.run_part(task, value)
+                        writer.run_part(task, value, was_failed=task.run_id in failed_set)
                         done_set.add(task.run_id)
                         failed_set.discard(task.run_id)
                     session["ran"] += 1
                     writer.write_manifest(done=len(done_set), failed=len(failed_set))
                     bar.set_postfix(failed=len(failed_set), refresh=False)
                     bar.update(1)
+        for sub in PART_DIRS[:-1]:
+            if (out / sub).is_dir():
+                compact(out / sub, writer.tables if sub == "runs" else None)
         status = "finished" if not failed_set else "finished_with_failures"
     finally:
         if bar is not None:
@@ -526,7 +544,8 @@ class _maybe:
         self.executor, self.own = executor, own
 
     def __enter__(self) -> Executor:
-        self.executor.start() if self.own else None
+        if self.own:
+            self.executor.start()
         return self.executor
 
     def __exit__(self, *exc: Any) -> None:
@@ -537,12 +556,80 @@ class _maybe:
 # --- reading ----------------------------------------------------------------------------
 
 
+def _singles(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.parquet") if not p.name.startswith(COMPACTED))
+
+
+def _compacted(folder: Path) -> list[Path]:
+    return sorted(folder.glob(f"{COMPACTED}*.parquet"))
+
+
+def _compacted_ids(folder: Path) -> set[str]:
+    import pyarrow.parquet as pq
+
+    ids: set[str] = set()
+    for p in _compacted(folder):
+        ids.update(pq.read_table(p, columns=["run_id"]).column("run_id").to_pylist())
+    return ids
+
+
+def _part_files(folder: Path) -> list[Path]:
+    """The files of a part dataset: compacted files, plus one-run parts not in them."""
+    if not folder.is_dir():
+        return []
+    merged = _compacted_ids(folder)
+    return _compacted(folder) + [p for p in _singles(folder) if p.stem not in merged]
+
+
+def part_ids(folder: Path) -> set[str]:
+    """Run ids with a part in ``folder`` (one-run parts and compacted files)."""
+    if not folder.is_dir():
+        return set()
+    return {p.stem for p in _singles(folder)} | _compacted_ids(folder)
+
+
+def compact(folder: Path, known: dict[str, Any] | None = None) -> None:
+    """Merge the one-run parts of a part dataset into one file; its content stays the same.
+
+    Thousands of tiny Parquet files are slow to read; one file per finished session is
+    not. Safe at any moment: the merged file is written atomically before the parts it
+    holds are removed, and readers skip a part whose run is already in a merged file.
+    """
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    singles = _singles(folder)
+    if len(singles) < 2:
+        return
+    known = known or {}
+    on_disk = [str(p) for p in singles if p.stem not in known]
+    tables = [known[p.stem] for p in singles if p.stem in known]
+    if on_disk:
+        tables.append(ds.dataset(on_disk, format="parquet").to_table())
+    table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+    keys = [(c, "ascending") for c in ("run_id", "day") if c in table.column_names]
+    table = table.sort_by(keys)
+    existing = [int(p.stem.removeprefix(COMPACTED)) for p in _compacted(folder)
+                if p.stem.removeprefix(COMPACTED).isdigit()]
+    target = folder / f"{COMPACTED}{max(existing, default=-1) + 1:04d}.parquet"
+
+    def write(path: str) -> None:
+        import pyarrow.parquet as pq
+
+        pq.write_table(table, path)
+
+    atomic_write(target, write)
+    for p in singles:
+        p.unlink(missing_ok=True)
+
+
 def _read_parts(folder: Path) -> pd.DataFrame:
     import pyarrow.dataset as ds
 
-    if not folder.is_dir() or not any(folder.glob("*.parquet")):
+    files = _part_files(folder)
+    if not files:
         return pd.DataFrame()
-    frame = ds.dataset(str(folder), format="parquet").to_table().to_pandas()
+    frame = ds.dataset([str(p) for p in files], format="parquet").to_table().to_pandas()
     keys = [c for c in ("run_id", "day") if c in frame.columns]
     return frame.sort_values(keys, kind="stable").reset_index(drop=True)
 
