@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml
 
 ## run: the main job: Rotterdam's front desk vs Schiedam's walk-in, KPIs side by side
 run: $(STAMP)
+	rm -rf results/access
 	$(BIN)/python -m sim compare rotterdam_vraagwijzer schiedam_walk_in schiedam_walk_in_triage \
-		--replications 5 --out results/access
+		--replications 5 --days 730 --warmup-days 365 --out results/access
 
 ## test: the whole test suite (what CI runs)
 test: $(STAMP)
