@@ -42,6 +42,11 @@ def _finite(x: Any) -> bool:
     return x is not None and isinstance(x, float | int) and math.isfinite(x)
 
 
+def _arms(center: float, lo: Any, hi: Any) -> tuple[float, float]:
+    """Error-bar lengths above and below ``center``; 0 where a bound is undefined."""
+    return (hi - center if _finite(hi) else 0.0, center - lo if _finite(lo) else 0.0)
+
+
 def kpi_bars(table: pd.DataFrame, kpis: list[str] | None = None, cols: int = 3):
     """One small bar chart per KPI: each scenario's mean with its interval."""
     import plotly.graph_objects as go
@@ -59,8 +64,7 @@ def kpi_bars(table: pd.DataFrame, kpis: list[str] | None = None, cols: int = 3):
                 continue
             r = block.loc[s]
             mean = r["mean"]
-            up = r["ci_hi"] - mean if _finite(r["ci_hi"]) else 0.0
-            down = mean - r["ci_lo"] if _finite(r["ci_lo"]) else 0.0
+            up, down = _arms(mean, r["ci_lo"], r["ci_hi"])
             fig.add_trace(go.Bar(
                 x=[s], y=[mean], name=s, legendgroup=s, showlegend=(i == 0),
                 marker_color=_color(j),
@@ -93,8 +97,7 @@ def kpi_differences(table: pd.DataFrame, kpis: list[str] | None = None, cols: in
                 continue
             r = block.loc[s]
             d = r["diff_mean"]
-            up = r["diff_ci_hi"] - d if _finite(r["diff_ci_hi"]) else 0.0
-            down = d - r["diff_ci_lo"] if _finite(r["diff_ci_lo"]) else 0.0
+            up, down = _arms(d, r["diff_ci_lo"], r["diff_ci_hi"])
             fig.add_trace(go.Scatter(
                 x=[d], y=[s], mode="markers", name=s, legendgroup=s, showlegend=(i == 0),
                 marker={"color": _color(j + 1), "size": 9},
