@@ -57,6 +57,20 @@ def measure(preset: str, overrides: dict, seed: int, repeats: int) -> dict:
             "events_per_resident_day": best["events"] / (residents * 365)}
 
 
+def bench_elephant() -> None:
+    """The elephant table a trainer waits for: 10,000 trials x 5 group sizes."""
+    import time
+
+    import sim
+    from sim.elephant import elephant_table
+
+    rule = sim.load_scenario("validation/darley_latane").bystander
+    t0 = time.perf_counter()
+    elephant_table(rule, [1, 2, 3, 5, 10], 10_000, seed=1)
+    print(f"elephant: 10,000 trials x 5 group sizes, diffusion on and off: "
+          f"{time.perf_counter() - t0:.3f} s")
+
+
 def main() -> None:
     preset = "schiedam_walk_in"
     base = sim_defaults(preset)
@@ -87,6 +101,7 @@ def main() -> None:
     print(f"targets: 1 year < 3 s: {'met' if one['wall_s'] < 3 else 'MISSED'}; "
           f"peak < 500 MB: {'met' if one['peak_mb'] < 500 else 'MISSED'}; "
           f"time growth <= linear (5.00x): {'met' if growth <= 5.0 else 'MISSED'}")
+    bench_elephant()
     sweep = ROOT / "scripts" / "bench_sweep.py"
     if sweep.exists():
         print()
