@@ -89,13 +89,7 @@ def overrides_from(sets: Sequence[str]) -> dict[str, Any]:
 
 def load_from_args(name: str, sets: Sequence[str]) -> Scenario:
     """Load and validate a scenario with its ``--set`` overrides (validated as a whole)."""
-    overrides = overrides_from(sets)
-    try:
-        return load_scenario(name, overrides)
-    except UnicodeDecodeError as err:  # tomllib decodes before it parses
-        raise InputError(str(resolve(name)), "", None,
-                         f"malformed TOML: not UTF-8 text ({err.reason} at byte {err.start})"
-                         ) from None
+    return load_scenario(name, overrides_from(sets))
 
 
 def check_int_option(command: str, option: str, value: Any, lo: int,

@@ -85,6 +85,16 @@ def test_bad_override_is_one_input_error(case: str) -> None:
         assert part in msg, f"expected {part!r} in the error for {case}, got {msg!r}"
 
 
+def test_file_that_is_not_utf8_is_one_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('description = "caf\xe9"\n'.encode("latin-1"))
+    with pytest.raises(InputError) as info:
+        sim.load_scenario(path)
+    msg = str(info.value)
+    assert str(path) in msg and "UTF-8" in msg and "\n" not in msg, (
+        f"expected one line naming the file and UTF-8, got {msg!r}")
+
+
 def test_unknown_preset_names_it_and_lists_presets() -> None:
     with pytest.raises(InputError) as info:
         sim.load_scenario("no_such_preset")
