@@ -41,7 +41,8 @@ class Simulation:
             raise InputError("run", "warmup_days", warmup_days,
                              f"must be less than days ({self.days})")
         self.warmup_days = warmup_days
-        self.model = Neighbourhood(self.scenario, seed=seed, stats_from_day=warmup_days)
+        with _no_cyclic_gc():
+            self.model = Neighbourhood(self.scenario, seed=seed, stats_from_day=warmup_days)
 
     @property
     def day(self) -> int:
@@ -92,12 +93,14 @@ def run(scenario: Scenario | str | os.PathLike, seed: int = 0, days: int | None 
 
 @contextlib.contextmanager
 def _no_cyclic_gc():
-    """Pause Python's cyclic garbage collector during a run.
+    """Pause Python's cyclic garbage collector while a model is built and run.
 
-    A run creates hundreds of thousands of short-lived, acyclic objects (needs,
-    events); the collector's full passes over the large, long-lived population then
-    cost a fifth of the run time, growing with the neighbourhood. Reference
-    counting still frees everything; the few cycles are collected afterwards.
+    Building the population and running it create hundreds of thousands of
+    objects that live long (residents, ties) or die young without cycles (needs,
+    events); the collector's passes over the growing heap then cost a fifth of the
+    time, and more the larger the neighbourhood, so time would grow faster than
+    the number of residents. Reference counting still frees everything; the few
+    cycles are collected afterwards.
     """
     was_enabled = gc.isenabled()
     gc.disable()
