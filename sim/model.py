@@ -114,7 +114,9 @@ class Neighbourhood(mesa.Model):
         self.rng_team = scalar(seed, "wijkteam")
         self.rng_team_np = generator(seed, "wijkteam")
 
-        self.calendar: list[tuple[float, int, str, Any]] = []
+        self.calendar: list[tuple[float, int, str, Any]] = []  # today's events, a heap
+        self._later: dict[int, list[tuple[float, int, str, Any]]] = {}  # by day, unordered
+        self._day_end = 0.0
         self._seq = 0
         self.needs: list[Need] = []
         self.state_counts: Counter[str] = Counter()
@@ -124,6 +126,9 @@ class Neighbourhood(mesa.Model):
 
         w = s.wijkteam
         self.professionals = [Professional(self, j) for j in range(w.n_professionals)]
+        # (caseload, index) of every professional, least loaded first; stale entries
+        # (a load that has changed since) are skipped when met
+        self._by_load = [(0, j) for j in range(w.n_professionals)]
         self.slots = w.n_professionals * w.caseload_max
         self.slots_busy = 0
         self.waitlist: list[deque[Need]] = [deque() for _ in range(3)]
@@ -222,8 +227,26 @@ class Neighbourhood(mesa.Model):
         return self._seq
 
     def schedule(self, t: float, kind: str, payload: Any) -> None:
+        """Put an event on the calendar: today's in a heap, later ones in a bucket per day.
+
+        Only the current day is kept in time order, so the heap stays as small as a
+        day's events, whatever the size of the neighbourhood, and an event that goes
+        stale before its day (the withdrawal of a need answered meanwhile) is never
+        sorted at all.
+        """
         self._seq += 1
-        heapq.heappush(self.calendar, (t, self._seq, kind, payload))
+        entry = (t, self._seq, kind, payload)
+        if t < self._day_end:
+            heapq.heappush(self.calendar, entry)
+        else:
+            self._later.setdefault(int(t), []).append(entry)
+
+    def _open_day(self, d: int) -> None:
+        self._day_end = d + 1.0
+        bucket = self._later.pop(d, None)
+        if bucket:
+            self.calendar.extend(bucket)
+            heapq.heapify(self.calendar)
 
     def _run_until(self, until: float) -> None:
         cal = self.calendar
@@ -247,6 +270,7 @@ class Neighbourhood(mesa.Model):
         d = self.day
         if d >= self.stats_from:
             self.waitlist_max = max(self.waitlist_max, self.waitlist_len)
+        self._open_day(d)
         self._push_arrivals(d + 1)
         self.now = float(d)
         self._morning(d)
@@ -678,7 +702,7 @@ class Neighbourhood(mesa.Model):
     def _start_case(self, need: Need) -> None:
         w = self.scenario.wijkteam
         self.waitlist_len -= 1
-        prof = min(self.professionals, key=lambda p: len(p.cases))
+        prof = self._least_loaded()
         need.overloaded = prof.load_share >= w.overload_threshold
         self.slots_busy += 1
         prof.cases.add(need.id)
@@ -697,9 +721,23 @@ class Neighbourhood(mesa.Model):
         self.answer(need, "wijkteam", f"professional:{prof.index}", state="in_care")
         self.schedule(self.now + duration, "case_end", (need, prof))
 
+    def _least_loaded(self) -> Professional:
+        """The professional with the fewest cases (the lowest index among equals)."""
+        heap = self._by_load
+        while True:
+            load, j = heapq.heappop(heap)
+            prof = self.professionals[j]
+            if len(prof.cases) == load:
+                heapq.heappush(heap, (load + 1, j))
+                if len(heap) > 4 * len(self.professionals):  # drop stale entries
+                    heap[:] = [(len(p.cases) + (p is prof), p.index) for p in self.professionals]
+                    heapq.heapify(heap)
+                return prof
+
     def _on_case_end(self, payload) -> None:
         need, prof = payload
         prof.cases.discard(need.id)
+        heapq.heappush(self._by_load, (len(prof.cases), prof.index))
         self.slots_busy -= 1
         need.t_closed = self.now
         self._go(need, "case ends", "closed", f"professional:{prof.index}")
