@@ -150,7 +150,7 @@ class Neighbourhood(mesa.Model):
 
         self.frontdesk = FrontDesk(self) if s.access.policy == "vraagwijzer" else None
         self.places: list[MeetingPlace] = []
-        self._familiarity: Counter[tuple[int, int]] = Counter()
+        self._familiarity: dict[int, int] = {}  # meetings per pair, keyed low * n + high
         if s.informal.enabled and s.meeting_places.n_places > 0:
             self._make_places()
         self.volunteers: list[Volunteer] = []
@@ -547,14 +547,16 @@ class Neighbourhood(mesa.Model):
                 continue
             visitors = place.members[rng_np.integers(0, m, size=count)].tolist()
             place.visits += count
+            familiarity, n = self._familiarity, self.residents.n
             for v in visitors:
                 contacts = [visitors[int(rng.random() * count)]
                             for _ in range(mp.contacts_per_visit)]
                 contacts = [c for c in contacts if c != v]
                 for c in contacts:
-                    pair = (v, c) if v < c else (c, v)
-                    self._familiarity[pair] += 1
-                    if self._familiarity[pair] == mp.visits_for_familiarity:
+                    pair = v * n + c if v < c else c * n + v
+                    met = familiarity.get(pair, 0) + 1
+                    familiarity[pair] = met
+                    if met == mp.visits_for_familiarity:
                         self.residents.ties[v].add(c)
                         self.residents.ties[c].add(v)
                 need = self.open_need_of.get(v)
