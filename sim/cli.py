@@ -294,7 +294,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.scenario is None:
         raise UsageError("check needs a SCENARIO or --keys (see 'samenspel check --help')")
     overrides = overrides_from(args.set)
-    scenario = load_from_args(args.scenario, args.set)
+    scenario = load_scenario(args.scenario, overrides)
     print(f"ok: {resolve(args.scenario)}")
     print(f"{scenario.name}: {scenario.description or '(no description)'}")
     rows = [("key", "value", "default", "source")]

@@ -32,8 +32,7 @@ HEADLINE_KPIS = ("wait_days_mean", "queue_wait_days_mean", "utilization", "waitl
                  "answered_share", "crises", "bystander_unanswered")
 
 
-def _kpis(manifest: dict, runs: pd.DataFrame, wanted: Sequence[str] | None,
-          where: str = "--kpis") -> list[str]:
+def _kpis(manifest: dict, wanted: Sequence[str] | None, where: str = "--kpis") -> list[str]:
     kept = list(manifest.get("kpis") or [])
     if wanted:
         for k in wanted:
@@ -342,10 +341,9 @@ def analyse(out: str | os.PathLike, kpis: Sequence[str] | None = None,
     if (kpi is None) != (threshold is None):
         raise InputError("analyse", "--kpi/--threshold", _MISSING,
                          "give both --kpi and --threshold")
-    if kpi is not None and kpi not in (manifest.get("kpis") or []):
-        raise InputError("analyse", "--kpi", kpi, "is not a KPI kept in this sweep; kept: "
-                         + ", ".join(manifest.get("kpis") or []))
-    chosen = _kpis(manifest, runs, kpis)
+    if kpi is not None:
+        _kpis(manifest, [kpi], where="--kpi")
+    chosen = _kpis(manifest, kpis)
     result: dict[str, Any] = {"manifest": manifest, "runs": runs, "failures": failures,
                               "kpis": chosen, "sections": []}
     exp = manifest["experiment"]

@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..cli import check_int_option, print_json
 from ..scenario import InputError
 
 EXIT_FAILED_RUNS = 1
@@ -34,12 +35,9 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def _positive(command: str, option: str, value: Any, hi: int = 10_000_000) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= hi:
-        raise InputError(command, option, value, f"must be an integer from 1 to {hi}")
-    return value
+def _positive(command: str, option: str, value: Any, hi: int) -> int | None:
+    """An optional integer option from 1 to ``hi`` (None when not given)."""
+    return None if value is None else check_int_option(command, option, value, 1, hi)
 
 
 def _executor(command: str, args: argparse.Namespace):
@@ -122,14 +120,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     replications = _positive("compare", "--replications", args.replications, 1_000_000)
     days = _positive("compare", "--days", args.days, 36_500)
-    if isinstance(args.warmup_days, bool) or args.warmup_days < 0:
-        raise InputError("compare", "--warmup-days", args.warmup_days,
-                         "must be an integer of at least 0")
+    check_int_option("compare", "--warmup-days", args.warmup_days, 0)
     if days is not None and args.warmup_days >= days:
         raise InputError("compare", "--warmup-days", args.warmup_days,
                          f"must be less than the days ({days})")
-    if args.seed < 0:
-        raise InputError("compare", "--seed", args.seed, "must be an integer of at least 0")
+    check_int_option("compare", "--seed", args.seed, 0)
     kpis = _kpi_list("compare", args.kpis)
     out = Path(args.out) if args.out else default_out()
     executor = _executor("compare", args)
@@ -168,8 +163,6 @@ def cmd_analyse(args: argparse.Namespace) -> int:
                 payload[key] = result[key].to_dict(orient="records")
         if len(result["failures"]):
             payload["failures"] = result["failures"][["run_id", "error"]].to_dict("records")
-        from ..cli import print_json
-
         print_json(payload)
     else:
         print(render(result))

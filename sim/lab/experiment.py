@@ -142,10 +142,6 @@ class Factor:
         return SPECS[self.key]
 
     @property
-    def is_range(self) -> bool:
-        return self.values is None
-
-    @property
     def gridable(self) -> bool:
         return self.values is not None or self.n is not None or self.step is not None
 

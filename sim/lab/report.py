@@ -266,14 +266,14 @@ def write_report(out: str | Path, table: pd.DataFrame | None = None,
         if len(scenarios) > 1:
             figures.append(("kpi-differences", "Paired differences",
                             kpi_differences(table, kpis)))
-    daily = load_part(out, "daily")
+    daily = load_part(out, "daily", runs)
     if not daily.empty:
         figures.append(("daily-series", "Daily series", daily_bands(daily, scenarios)))
-    waits = load_part(out, "waits")
+    waits = load_part(out, "waits", runs)
     if not waits.empty:
         figures.append(("waiting-times", "Waiting times by urgency",
                         waiting_boxes(waits, scenarios)))
-    routes = load_part(out, "routes")
+    routes = load_part(out, "routes", runs)
     if not routes.empty:
         for j, s in enumerate(scenarios):
             n_runs = int((runs["scenario"] == s).sum())

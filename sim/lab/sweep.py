@@ -294,7 +294,6 @@ class Writer:
 
     def __init__(self, out: Path, exp: Experiment, points: list[Point]):
         self.out = out
-        self.exp = exp
         self.kpis = exp.kept_kpis
         self.schema = runs_schema(self.kpis)
         self.points = {p.point: p for p in points}
@@ -345,7 +344,7 @@ class Writer:
         _write_json(self.out / "manifest.json", _clean_json(self.manifest))
 
 
-def design_frame(exp: Experiment, points: list[Point]) -> pd.DataFrame:
+def design_frame(points: list[Point]) -> pd.DataFrame:
     rows = []
     for p in points:
         row: dict[str, Any] = {"point": p.point, "policy": p.policy, "sample": p.sample}
@@ -429,10 +428,11 @@ def prepare_out(out: Path, exp: Experiment, resume: bool, allow_code_change: boo
     done = part_ids(out / "runs")
     for sub in PART_DIRS[:-1]:  # parts already merged, left by a kill during compaction
         folder = out / sub
-        merged = _compacted_ids(folder) if folder.is_dir() else set()
-        for p in _singles(folder) if folder.is_dir() else []:
-            if p.stem in merged:
-                p.unlink(missing_ok=True)
+        if folder.is_dir():
+            merged = _compacted_ids(folder)
+            for p in _singles(folder):
+                if p.stem in merged:
+                    p.unlink(missing_ok=True)
     for done_id in done:
         (out / "failures" / f"{done_id}.json").unlink(missing_ok=True)
     return done, old
@@ -466,7 +466,7 @@ def run_sweep(exp: Experiment, out: str | os.PathLike, executor: Executor | None
     if old is None:
         atomic_write(out / "experiment.toml",
                      lambda p: Path(p).write_text(exp.text, encoding="utf-8"))
-        _write_frame(out / "design.parquet", design_frame(exp, points))
+        _write_frame(out / "design.parquet", design_frame(points))
         writer.manifest = {
             "format": FORMAT,
             "experiment": {"name": exp.name, "description": exp.description,
@@ -639,16 +639,16 @@ def load_runs(out: str | os.PathLike) -> pd.DataFrame:
     return _read_parts(Path(out) / "runs")
 
 
-def load_daily(out: str | os.PathLike) -> pd.DataFrame:
-    """The daily series of every finished run (when kept), sorted by run id and day."""
-    return _read_parts(Path(out) / "daily")
+def load_part(out: str | os.PathLike, name: str, runs: pd.DataFrame | None = None
+              ) -> pd.DataFrame:
+    """Any part dataset (``runs``, ``daily``, ``routes``, ``waits``) of finished runs.
 
-
-def load_part(out: str | os.PathLike, name: str) -> pd.DataFrame:
-    """Any part dataset (``runs``, ``daily``, ``routes``, ``waits``) of finished runs."""
+    ``runs``: the sweep's runs when already loaded, so they are not read again.
+    """
     frame = _read_parts(Path(out) / name)
     if name != "runs" and len(frame):
-        done = set(load_runs(out)["run_id"])  # a part whose run was not committed is no result
+        runs = load_runs(out) if runs is None else runs
+        done = set(runs["run_id"])  # a part whose run was not committed is no result
         frame = frame[frame["run_id"].isin(done)].reset_index(drop=True)
     return frame
 
