@@ -114,7 +114,8 @@ class Neighbourhood(mesa.Model):
         self.rng_team = scalar(seed, "wijkteam")
         self.rng_team_np = generator(seed, "wijkteam")
 
-        self.calendar: list[tuple[float, int, str, Any]] = []  # today's events, a heap
+        self.calendar: list[tuple[float, int, str, Any]] = []  # scheduled during today
+        self._today: list[tuple[float, int, str, Any]] = []  # today's bucket, sorted
         self._later: dict[int, list[tuple[float, int, str, Any]]] = {}  # by day, unordered
         self._day_end = 0.0
         self._seq = 0
@@ -227,12 +228,13 @@ class Neighbourhood(mesa.Model):
         return self._seq
 
     def schedule(self, t: float, kind: str, payload: Any) -> None:
-        """Put an event on the calendar: today's in a heap, later ones in a bucket per day.
+        """Put an event on the calendar: in the bucket of its day, or, for the day under
+        way, on a small heap.
 
-        Only the current day is kept in time order, so the heap stays as small as a
-        day's events, whatever the size of the neighbourhood, and an event that goes
-        stale before its day (the withdrawal of a need answered meanwhile) is never
-        sorted at all.
+        A day's bucket is sorted once when the day opens, so most events cost an
+        append and a pop, whatever the size of the neighbourhood, and an event that goes
+        stale before its day (the withdrawal of a need answered meanwhile) is sorted
+        with its day's other events, not pushed through a heap of the whole future.
         """
         self._seq += 1
         entry = (t, self._seq, kind, payload)
@@ -242,16 +244,23 @@ class Neighbourhood(mesa.Model):
             self._later.setdefault(int(t), []).append(entry)
 
     def _open_day(self, d: int) -> None:
+        """Sort day ``d``'s bucket (latest first, to pop from the end); events scheduled
+        from now on for this day go on the heap."""
+        today = self._later.pop(d, [])
+        today.sort(reverse=True)
+        self._today = today
         self._day_end = d + 1.0
-        bucket = self._later.pop(d, None)
-        if bucket:
-            self.calendar.extend(bucket)
-            heapq.heapify(self.calendar)
 
     def _run_until(self, until: float) -> None:
-        cal = self.calendar
-        while cal and cal[0][0] < until:
-            t, _, kind, payload = heapq.heappop(cal)
+        """Process today's events in time order: the sorted bucket merged with the heap."""
+        today, heap = self._today, self.calendar
+        while True:
+            if heap and (not today or heap[0] < today[-1]):
+                t, _, kind, payload = heapq.heappop(heap)
+            elif today:
+                t, _, kind, payload = today.pop()
+            else:
+                break
             self._mark(t)
             self.now = t
             getattr(self, "_on_" + kind)(payload)
@@ -270,8 +279,8 @@ class Neighbourhood(mesa.Model):
         d = self.day
         if d >= self.stats_from:
             self.waitlist_max = max(self.waitlist_max, self.waitlist_len)
+        self._push_arrivals(d + 1)  # into day d's bucket, sorted with it
         self._open_day(d)
-        self._push_arrivals(d + 1)
         self.now = float(d)
         self._morning(d)
         self._run_until(d + 1.0)
