@@ -28,7 +28,7 @@ bench: $(STAMP)
 
 ## check: lint
 check: $(STAMP)
-	$(BIN)/ruff check sim tests scripts experiments dashboards
+	$(BIN)/ruff check .
 
 ## docs: regenerate the parameter table in docs/ from sim/params.py
 docs: $(STAMP)
