@@ -96,6 +96,7 @@ class MeetingPlace(mesa.Agent):
         super().__init__(model)
         self.index = index
         self.members = members  # resident ids who visit this place
+        self.familiarity: dict[int, int] = {}  # meetings here per pair, keyed low * n + high
         self.questions: deque[Need] = deque()
         self.credit = 0.0  # unused fractional host capacity carried to the next day
         self.overloaded_days = 0

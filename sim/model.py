@@ -151,7 +151,6 @@ class Neighbourhood(mesa.Model):
 
         self.frontdesk = FrontDesk(self) if s.access.policy == "vraagwijzer" else None
         self.places: list[MeetingPlace] = []
-        self._familiarity: dict[int, int] = {}  # meetings per pair, keyed low * n + high
         if s.informal.enabled and s.meeting_places.n_places > 0:
             self._make_places()
         self.volunteers: list[Volunteer] = []
@@ -556,7 +555,7 @@ class Neighbourhood(mesa.Model):
                 continue
             visitors = place.members[rng_np.integers(0, m, size=count)].tolist()
             place.visits += count
-            familiarity, n = self._familiarity, self.residents.n
+            familiarity, n = place.familiarity, self.residents.n
             for v in visitors:
                 contacts = [visitors[int(rng.random() * count)]
                             for _ in range(mp.contacts_per_visit)]
