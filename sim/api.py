@@ -17,7 +17,7 @@ import mesa
 from .model import Neighbourhood
 from .params import Scenario
 from .results import RunResult, build_result
-from .scenario import InputError, load_scenario
+from .scenario import InputError, check_int, load_scenario
 
 ProgressFn = Callable[[int, int], Any]
 CancelFn = Callable[[], bool]
@@ -34,9 +34,9 @@ class Simulation:
                  days: int | None = None, warmup_days: int = 0):
         self.scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         self.days = self.scenario.days if days is None else days
-        _check_int("days", self.days, 1)
-        _check_int("warmup_days", warmup_days, 0)
-        _check_int("seed", seed, 0)
+        check_int("run", "days", self.days, 1)
+        check_int("run", "warmup_days", warmup_days, 0)
+        check_int("run", "seed", seed, 0)
         if warmup_days >= self.days:
             raise InputError("run", "warmup_days", warmup_days,
                              f"must be less than days ({self.days})")
@@ -109,8 +109,3 @@ def _no_cyclic_gc():
     finally:
         if was_enabled:
             gc.enable()
-
-
-def _check_int(name: str, value: Any, lo: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < lo:
-        raise InputError("run", name, value, f"must be an integer of at least {lo}")

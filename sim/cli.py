@@ -19,7 +19,7 @@ sub-parsers with ``subparsers.add_parser(...)`` and sets ``func=handler`` throug
 ``set_defaults``; a handler takes the parsed ``args`` and returns the exit code,
 and reports bad input by raising :class:`sim.scenario.InputError`, which
 :func:`main` turns into the one error line. The helpers :func:`add_set_option`,
-:func:`add_scenario_argument`, :func:`load_from_args`, :func:`check_int_option`,
+:func:`add_scenario_argument`, :func:`load_from_args`, :func:`sim.scenario.check_int`,
 :func:`jsonable` and :func:`print_json` are meant for such modules.
 """
 
@@ -38,7 +38,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from .params import SPECS, Scenario
-from .scenario import InputError, list_presets, load_scenario, parse_override, resolve
+from .scenario import InputError, check_int, list_presets, load_scenario, parse_override, resolve
 
 PROG = "samenspel"
 
@@ -90,16 +90,6 @@ def overrides_from(sets: Sequence[str]) -> dict[str, Any]:
 def load_from_args(name: str, sets: Sequence[str]) -> Scenario:
     """Load and validate a scenario with its ``--set`` overrides (validated as a whole)."""
     return load_scenario(name, overrides_from(sets))
-
-
-def check_int_option(command: str, option: str, value: Any, lo: int,
-                     hi: int | None = None) -> int:
-    """An integer option within ``[lo, hi]``, else an InputError naming the option."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < lo \
-            or (hi is not None and value > hi):
-        allowed = f"from {lo} to {hi}" if hi is not None else f"of at least {lo}"
-        raise InputError(command, option, value, f"must be an integer {allowed}")
-    return value
 
 
 def check_out_dir(command: str, out: Path) -> None:
@@ -217,12 +207,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     from . import api
     from .version import code_version
 
-    seed = check_int_option("run", "--seed", args.seed, 0)
+    seed = check_int("run", "--seed", args.seed, 0)
     scenario = load_from_args(args.scenario, args.set)
     days = scenario.days if args.days is None else args.days
     spec = SPECS["days"]
-    check_int_option("run", "--days", days, int(spec.lo), int(spec.hi))
-    warmup = check_int_option("run", "--warmup-days", args.warmup_days, 0)
+    check_int("run", "--days", days, int(spec.lo), int(spec.hi))
+    warmup = check_int("run", "--warmup-days", args.warmup_days, 0)
     if warmup >= days:
         raise InputError("run", "--warmup-days", warmup, f"must be less than the days ({days})")
     out = Path(args.out) if args.out is not None else None
@@ -368,9 +358,9 @@ def cmd_elephant(args: argparse.Namespace) -> int:
     from .elephant import MAX_HORIZON_DAYS, MAX_TRIALS, elephant_table
 
     sizes = parse_sizes(args.bystanders)
-    trials = check_int_option("elephant", "--trials", args.trials, 1, MAX_TRIALS)
-    seed = check_int_option("elephant", "--seed", args.seed, 0)
-    horizon = check_int_option("elephant", "--days", args.days, 1, MAX_HORIZON_DAYS)
+    trials = check_int("elephant", "--trials", args.trials, 1, MAX_TRIALS)
+    seed = check_int("elephant", "--seed", args.seed, 0)
+    horizon = check_int("elephant", "--days", args.days, 1, MAX_HORIZON_DAYS)
     scenario = load_from_args(args.scenario, args.set)
     rule = scenario.bystander
     table = elephant_table(rule, sizes, trials, seed, horizon, direct_request=args.direct_request,

@@ -36,7 +36,7 @@ import pandas as pd
 
 from .bystander import DIRECT, OWNER, TIE, p_act
 from .params import Bystander
-from .scenario import InputError
+from .scenario import InputError, check_int
 from .streams import generator, scalar
 
 __all__ = ["MAX_BYSTANDERS", "MAX_TRIALS", "ElephantDemo", "bystander_flags", "elephant_table"]
@@ -94,8 +94,8 @@ class ElephantDemo:
                  direct_request: bool = False, named_owner: bool = False,
                  familiar: bool = False, p1: float | None = None):
         _check_rule(rule)
-        self.n_bystanders = _check_int("n_bystanders", n_bystanders, 1, MAX_BYSTANDERS)
-        self.seed = _check_int("seed", seed, 0)
+        self.n_bystanders = check_int(_WHERE, "n_bystanders", n_bystanders, 1, MAX_BYSTANDERS)
+        self.seed = check_int(_WHERE, "seed", seed, 0)
         for name, value in (("direct_request", direct_request), ("named_owner", named_owner),
                             ("familiar", familiar)):
             if not isinstance(value, bool):
@@ -146,7 +146,7 @@ class ElephantDemo:
 
     def run(self, max_days: int) -> int | None:
         """Step until the need is answered or ``max_days`` have passed; the answered day."""
-        _check_int("max_days", max_days, 0, MAX_HORIZON_DAYS)
+        check_int(_WHERE, "max_days", max_days, 0, MAX_HORIZON_DAYS)
         while not self.answered and self.day < max_days:
             self.step()
         return self.answered_day
@@ -199,9 +199,9 @@ def elephant_table(rule: Bystander, bystanders: Sequence[int], trials: int, seed
     """
     _check_rule(rule)
     sizes = _check_sizes(bystanders)
-    trials = _check_int("trials", trials, 1, MAX_TRIALS)
-    seed = _check_int("seed", seed, 0)
-    horizon_days = _check_int("horizon_days", horizon_days, 1, MAX_HORIZON_DAYS)
+    trials = check_int(_WHERE, "trials", trials, 1, MAX_TRIALS)
+    seed = check_int(_WHERE, "seed", seed, 0)
+    horizon_days = check_int(_WHERE, "horizon_days", horizon_days, 1, MAX_HORIZON_DAYS)
     p1 = _check_p1(rule.p_act_day if p1 is None else p1)
     modes = {"diffusion": dataclasses.replace(rule, diffusion=True),
              "independent": dataclasses.replace(rule, diffusion=False)}
@@ -246,14 +246,6 @@ def _check_rule(rule: Any) -> None:
     if not isinstance(rule, Bystander):
         raise InputError(_WHERE, "rule", type(rule).__name__,
                          "must be a sim.params.Bystander (scenario.bystander)")
-
-
-def _check_int(name: str, value: Any, lo: int, hi: int | None = None) -> int:
-    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-    if not ok or value < lo or (hi is not None and value > hi):
-        allowed = f"from {lo} to {hi}" if hi is not None else f"of at least {lo}"
-        raise InputError(_WHERE, name, value, f"must be an integer {allowed}")
-    return int(value)
 
 
 def _check_p1(p1: Any) -> float:

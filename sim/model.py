@@ -59,7 +59,7 @@ class Need:
                  "t_arise", "t_answered", "t_closed", "t_intake", "t_queue", "queue_wait",
                  "state", "route", "outcome", "crisis", "aware", "n_aware_max",
                  "acted_by_aware", "version", "step", "u", "tried", "repeat_of", "helper",
-                 "overloaded", "withdraw_at")
+                 "overloaded")
 
     def __init__(self, nid: int, resident: int, kind: int, urgency: int, t: float,
                  u: list[float], repeat_of: int = -1):
@@ -85,7 +85,6 @@ class Need:
         self.repeat_of = repeat_of
         self.helper = ""
         self.overloaded = False
-        self.withdraw_at = math.inf
 
 
 class Neighbourhood(mesa.Model):
@@ -329,9 +328,8 @@ class Neighbourhood(mesa.Model):
                  f"resident:{rid}")
         reluct = self.residents.reluctance_ask[rid]
         if s.withdrawal.enabled:
-            need.withdraw_at = self.now + expo(u[U_WITHDRAW]) * s.withdrawal.days_mean / (
-                1.0 + reluct)
-            self.schedule(need.withdraw_at, "withdraw", need)
+            patience = expo(u[U_WITHDRAW]) * s.withdrawal.days_mean / (1.0 + reluct)
+            self.schedule(self.now + patience, "withdraw", need)
         if s.escalation.enabled:
             self._schedule_escalation(need, self.now)
         if repeat_of >= 0:
@@ -787,7 +785,7 @@ class Neighbourhood(mesa.Model):
             self.wijkteam_arrive(need, "crisis service")
 
     def _on_withdraw(self, need: Need) -> None:
-        if need.state in UNANSWERED and need.withdraw_at <= self.now:
+        if need.state in UNANSWERED:
             self.withdraw(need, "withdraws")
 
     def withdraw(self, need: Need, step: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import numbers
 import os
 import tomllib
 from pathlib import Path
@@ -152,8 +153,17 @@ def build(values: dict[str, Any], origin: dict[str, str] | None = None) -> Scena
             node = node.setdefault(part, {})
         node[leaf] = value
     scenario = from_tree(nested)
-    check_consistency(scenario, values, origin)
+    check_consistency(scenario, origin)
     return scenario
+
+
+def check_int(where: str, key: str, value: Any, lo: int, hi: float | None = None) -> int:
+    """An integer argument or option within ``[lo, hi]``, else one InputError line."""
+    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if not ok or value < lo or (hi is not None and value > hi):
+        allowed = f"from {lo} to {int(hi)}" if hi is not None else f"of at least {lo}"
+        raise InputError(where, key, value, f"must be an integer {allowed}")
+    return int(value)
 
 
 def check_value(key: str, value: Any, where: str) -> Any:
@@ -194,7 +204,7 @@ def check_sources(sources: Any, where: str) -> None:
             raise InputError(where, f"sources.{key}", text, "must be a string")
 
 
-def check_consistency(s: Scenario, values: dict[str, Any], origin: dict[str, str]) -> None:
+def check_consistency(s: Scenario, origin: dict[str, str]) -> None:
     """Rules that tie several parameters together."""
 
     def where(*keys: str) -> str:

@@ -24,8 +24,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..cli import check_int_option, print_json
-from ..scenario import InputError
+from ..cli import print_json
+from ..scenario import InputError, check_int
 
 EXIT_FAILED_RUNS = 1
 EXIT_INTERRUPTED = 130
@@ -37,7 +37,7 @@ def _log(message: str) -> None:
 
 def _positive(command: str, option: str, value: Any, hi: int) -> int | None:
     """An optional integer option from 1 to ``hi`` (None when not given)."""
-    return None if value is None else check_int_option(command, option, value, 1, hi)
+    return None if value is None else check_int(command, option, value, 1, hi)
 
 
 def _executor(command: str, args: argparse.Namespace):
@@ -120,11 +120,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     replications = _positive("compare", "--replications", args.replications, 1_000_000)
     days = _positive("compare", "--days", args.days, 36_500)
-    check_int_option("compare", "--warmup-days", args.warmup_days, 0)
+    check_int("compare", "--warmup-days", args.warmup_days, 0)
     if days is not None and args.warmup_days >= days:
         raise InputError("compare", "--warmup-days", args.warmup_days,
                          f"must be less than the days ({days})")
-    check_int_option("compare", "--seed", args.seed, 0)
+    check_int("compare", "--seed", args.seed, 0)
     kpis = _kpi_list("compare", args.kpis)
     out = Path(args.out) if args.out else default_out()
     executor = _executor("compare", args)

@@ -64,7 +64,7 @@ from typing import Any
 import numpy as np
 
 from ..params import SPECS, Spec
-from ..scenario import _MISSING, InputError, check_value, resolve
+from ..scenario import _MISSING, InputError, check_int, check_value, resolve
 
 DESIGNS = ("grid", "latin_hypercube", "sobol", "morris")
 SAMPLE_CHOICES = ("uncertainties", "all")
@@ -241,10 +241,10 @@ class Experiment:
         changes: dict[str, Any] = {}
         overrides = dict(self.overrides)
         if replications is not None:
-            _check_int("--replications", "replications", replications, 1, 1_000_000)
+            check_int("--replications", "replications", replications, 1, 1_000_000)
             changes["replications"] = overrides["replications"] = replications
         if days is not None:
-            _check_int("--days", "days", days, 1, SPECS["days"].hi)
+            check_int("--days", "days", days, 1, SPECS["days"].hi)
             if self.warmup_days >= days:
                 raise _err("--days", "days", days,
                            f"must be more than the warm-up ({self.warmup_days} days)")
@@ -382,13 +382,7 @@ def _int_at(table: dict, key: str, default: Any, where: str, prefix: str, lo: in
             hi: float) -> Any:
     if key not in table:
         return default
-    return _check_int(where, prefix + key, table[key], lo, hi)
-
-
-def _check_int(where: str, key: str, value: Any, lo: int, hi: float) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise _err(where, key, value, f"must be an integer from {lo} to {int(hi)}")
-    return value
+    return check_int(where, prefix + key, table[key], lo, hi)
 
 
 def _bases(base: dict, where: str, base_dir: Path | None
@@ -518,7 +512,7 @@ def _range(key: str, role: str, r: dict, spec: Spec, where: str, shown: str) -> 
         raise _err(where, shown, r, "give n or step, not both")
     n = step = None
     if "n" in r:
-        n = _check_int(where, shown + ".n", r["n"], 2, 100_000)
+        n = check_int(where, shown + ".n", r["n"], 2, 100_000)
     if "step" in r:
         step = r["step"]
         if isinstance(step, bool) or not isinstance(step, int | float) or not step > 0 \
@@ -572,7 +566,7 @@ def _design(d: dict, levers: tuple[Factor, ...], uncertainties: tuple[Factor, ..
         what = {"latin_hypercube": "samples", "sobol": "base samples (a power of 2)",
                 "morris": "trajectories"}[kind]
         raise _err(where, "design.n", _MISSING, f"missing; give the number of {what}")
-    n = _check_int(where, "design.n", n, 2, 10_000_000)
+    n = check_int(where, "design.n", n, 2, 10_000_000)
     if kind == "sobol" and n & (n - 1):
         raise _err(where, "design.n", n, "must be a power of 2 for a sobol design "
                    "(Saltelli sampling keeps its balance only then)")
