@@ -20,7 +20,7 @@ sub-parsers with ``subparsers.add_parser(...)`` and sets ``func=handler`` throug
 and reports bad input by raising :class:`sim.scenario.InputError`, which
 :func:`main` turns into the one error line. The helpers :func:`add_set_option`,
 :func:`add_scenario_argument`, :func:`load_from_args`, :func:`sim.scenario.check_int`,
-:func:`jsonable` and :func:`print_json` are meant for such modules.
+:func:`sim.outputs.jsonable` and :func:`print_json` are meant for such modules.
 """
 
 from __future__ import annotations
@@ -28,15 +28,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import math
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-import numpy as np
-
+from .outputs import jsonable
 from .params import SPECS, Scenario
 from .scenario import InputError, check_int, list_presets, load_scenario, parse_override, resolve
 
@@ -101,19 +99,6 @@ def check_out_dir(command: str, out: Path) -> None:
         raise InputError(command, "--out", str(out), f"{existing} is not a directory")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise InputError(command, "--out", str(out), f"{existing} is not writable")
-
-
-def jsonable(x: Any) -> Any:
-    """Plain JSON values: numpy scalars unwrapped, NaN and infinities as ``None``."""
-    if isinstance(x, dict):
-        return {str(k): jsonable(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [jsonable(v) for v in x]
-    if isinstance(x, np.generic):
-        x = x.item()
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    return x
 
 
 def print_json(x: Any) -> None:

@@ -6,7 +6,6 @@ import hashlib
 import json
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .model import KINDS, UNANSWERED, URGENCIES
+from .outputs import atomic_write, jsonable
 from .params import Scenario, flat, to_dict
 from .version import code_version
 
@@ -52,35 +52,12 @@ class RunResult:
         written = []
         for name in ("daily", "requests", "events"):
             frame = getattr(self, name)
-            written.append(_atomic(out / f"{name}.parquet",
+            written.append(atomic_write(out / f"{name}.parquet",
                                    lambda p, f=frame: f.to_parquet(p, index=False)))
         payload = {"meta": self.meta, "summary": self.summary}
-        written.append(_atomic(out / "summary.json", lambda p: Path(p).write_text(
-            json.dumps(payload, indent=2, default=_json_default) + "\n")))
+        text = json.dumps(jsonable(payload), indent=2, default=str, allow_nan=False) + "\n"
+        written.append(atomic_write(out / "summary.json", lambda p: Path(p).write_text(text)))
         return written
-
-
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-
-
-def _atomic(path: Path, write) -> Path:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are for sharing
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def _json_default(x: Any) -> Any:
-    if isinstance(x, np.integer | np.floating):
-        return x.item()
-    return str(x)
 
 
 def build_result(model: Neighbourhood, days: int, warmup_days: int) -> RunResult:

@@ -251,8 +251,9 @@ section { margin-top: 2.5em; }
 def write_report(out: str | Path, table: pd.DataFrame | None = None,
                  title: str = "Scenario comparison", kpis: list[str] | None = None) -> Path:
     """Write ``report.html`` for a sweep directory with daily, waits and routes kept."""
+    from ..outputs import atomic_write
     from .compare import compare_runs
-    from .sweep import atomic_write, load_part, load_runs, read_manifest
+    from .sweep import load_part, load_runs, read_manifest
 
     out = Path(out)
     manifest = read_manifest(out)

@@ -37,7 +37,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -48,6 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..outputs import atomic_write, jsonable
 from ..params import SPECS, Scenario
 from ..scenario import _MISSING, InputError, build, flatten_tree, read_toml, resolve
 from ..version import code_version
@@ -209,61 +209,13 @@ def waiting_times(requests: pd.DataFrame) -> pd.DataFrame:
 # --- writing ------------------------------------------------------------------------
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-#: Permissions of written files: what open() would give, not mkstemp's private 0600.
-FILE_MODE = 0o666 & ~_umask()
-
-
-def atomic_write(path: Path, write: Callable[[str], Any]) -> None:
-    """Write through a hidden temp file in the same directory, then rename into place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _write_frame(path: Path, frame: pd.DataFrame) -> None:
     atomic_write(path, lambda p: frame.to_parquet(p, index=False))
 
 
 def _write_json(path: Path, payload: dict) -> None:
-    text = json.dumps(payload, indent=2, default=_json_default, allow_nan=False) + "\n"
+    text = json.dumps(jsonable(payload), indent=2, default=str, allow_nan=False) + "\n"
     atomic_write(path, lambda p: Path(p).write_text(text, encoding="utf-8"))
-
-
-def _json_default(x: Any) -> Any:
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, np.floating):
-        return _finite(float(x))
-    return str(x)
-
-
-def _finite(x: Any) -> Any:
-    return None if isinstance(x, float) and not math.isfinite(x) else x
-
-
-def _clean_json(obj: Any) -> Any:
-    """NaN and infinity to null, numpy scalars to Python, recursively."""
-    if isinstance(obj, dict):
-        return {k: _clean_json(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean_json(v) for v in obj]
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating | float):
-        return _finite(float(obj))
-    return obj
 
 
 def _now() -> str:
@@ -341,7 +293,7 @@ class Writer:
 
     def write_manifest(self, **fields: Any) -> None:
         self.manifest.update(fields)
-        _write_json(self.out / "manifest.json", _clean_json(self.manifest))
+        _write_json(self.out / "manifest.json", jsonable(self.manifest))
 
 
 def design_frame(points: list[Point]) -> pd.DataFrame:
@@ -407,7 +359,7 @@ def prepare_out(out: Path, exp: Experiment, resume: bool, allow_code_change: boo
     if old.get("experiment", {}).get("sha256") != exp.sha256:
         raise InputError(str(out), "", _MISSING, "was written by an experiment file with other "
                          "content; resume with the same file, or choose another --out")
-    new_settings = _clean_json(json.loads(json.dumps(exp.settings(), default=str)))
+    new_settings = jsonable(json.loads(json.dumps(exp.settings(), default=str)))
     if old.get("settings") != new_settings:
         diff = [k for k in new_settings if old.get("settings", {}).get(k) != new_settings[k]]
         raise InputError(str(out), "", _MISSING, "was run with other settings ("
