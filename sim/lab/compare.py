@@ -104,10 +104,17 @@ def compare_runs(runs: pd.DataFrame, kpis: Sequence[str] | None = None,
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _f(x: float) -> str:
+def fmt(x: float) -> str:
+    """A number for a table: four significant digits, ``-`` where undefined."""
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "-"
     return f"{x:.4g}"
+
+
+def excludes_zero(row: Any) -> bool:
+    """Whether a row's paired difference interval excludes zero (the reference: never)."""
+    return (row.scenario != row.reference and math.isfinite(row.diff_ci_lo)
+            and (row.diff_ci_lo > 0 or row.diff_ci_hi < 0))
 
 
 def format_table(table: pd.DataFrame, confidence: float = CONFIDENCE) -> str:
@@ -123,25 +130,24 @@ def format_table(table: pd.DataFrame, confidence: float = CONFIDENCE) -> str:
     lines = []
     for kpi, block in table.groupby("kpi", sort=False):
         for i, r in enumerate(block.itertuples()):
-            ci = f"[{_f(r.ci_lo)}, {_f(r.ci_hi)}]"
+            ci = f"[{fmt(r.ci_lo)}, {fmt(r.ci_hi)}]"
             if r.scenario == r.reference:
                 diff = dci = mark = ""
             else:
-                diff = _f(r.diff_mean)
-                dci = f"[{_f(r.diff_ci_lo)}, {_f(r.diff_ci_hi)}]"
-                sig = math.isfinite(r.diff_ci_lo) and (r.diff_ci_lo > 0 or r.diff_ci_hi < 0)
-                mark = "*" if sig else ""
-            lines.append([kpi if i == 0 else "", r.scenario, str(r.n), _f(r.mean), ci, diff,
+                diff = fmt(r.diff_mean)
+                dci = f"[{fmt(r.diff_ci_lo)}, {fmt(r.diff_ci_hi)}]"
+                mark = "*" if excludes_zero(r) else ""
+            lines.append([kpi if i == 0 else "", r.scenario, str(r.n), fmt(r.mean), ci, diff,
                           dci, mark])
     widths = [max(len(row[c]) for row in [head, *lines]) for c in range(len(head))]
     right = {2, 3, 5}
 
-    def fmt(row: list[str]) -> str:
+    def line(row: list[str]) -> str:
         return "  ".join(cell.rjust(w) if c in right else cell.ljust(w)
                          for c, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip()
 
-    out = [fmt(head), "  ".join("-" * w for w in widths)]
-    out += [fmt(row) for row in lines]
+    out = [line(head), "  ".join("-" * w for w in widths)]
+    out += [line(row) for row in lines]
     out.append(f"* the paired {pct} interval of the difference excludes 0 "
                "(runs paired on their seed: common random numbers)")
     return "\n".join(out)

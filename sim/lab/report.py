@@ -219,17 +219,15 @@ def routes_sankey(routes: pd.DataFrame, scenario: str, n_runs: int):
 
 
 def _table_html(table: pd.DataFrame) -> str:
+    from .compare import excludes_zero
+    from .compare import fmt as f
+
     ref = table["reference"].iloc[0] if not table.empty else ""
-
-    def f(x: Any) -> str:
-        return f"{x:.4g}" if _finite(x) else "-"
-
     rows = []
     for r in table.itertuples():
         diff = "" if r.scenario == r.reference else (
             f"{f(r.diff_mean)} [{f(r.diff_ci_lo)}, {f(r.diff_ci_hi)}]")
-        sig = (r.scenario != r.reference and _finite(r.diff_ci_lo)
-               and (r.diff_ci_lo > 0 or r.diff_ci_hi < 0))
+        sig = excludes_zero(r)
         rows.append(f"<tr><td>{html.escape(r.kpi)}</td><td>{html.escape(r.scenario)}</td>"
                     f"<td>{r.n}</td><td>{f(r.mean)}</td><td>[{f(r.ci_lo)}, {f(r.ci_hi)}]</td>"
                     f"<td class='{'sig' if sig else ''}'>{diff}</td></tr>")
