@@ -25,8 +25,12 @@ class Resident(mesa.Agent):
     def __init__(self, model: Neighbourhood, rid: int):
         super().__init__(model)
         self.rid = rid
-        self.informal_load = 0  # needs this resident is helping with now
         self.volunteer: Volunteer | None = None
+
+    @property
+    def informal_load(self) -> int:
+        """Needs this resident is helping with now."""
+        return self.model.informal_load[self.rid]
 
     @property
     def reluctance_ask(self) -> float:

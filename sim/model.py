@@ -11,6 +11,7 @@ are never visited. ``docs/ODD.md`` describes every rule.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 from collections import Counter, deque
@@ -43,6 +44,8 @@ INTEGRATION_LEVEL = {"verbinden": 1 / 3, "samenwerken": 2 / 3, "samenspel": 1.0}
  U_DROPOUT, U_RESOLVE, U_REFER, U_PLACE, U_TIE, U_HELP, U_REFERRAL_DELAY, U_PLACE_PICK
  ) = range(17)
 N_U = 17
+#: Routes a need has tried, as bits of ``Need.tried``.
+TRIED_INITIATIVE, TRIED_PLACE, TRIED_FORMAL = 1, 2, 4
 CHUNK_DAYS = 365
 _NORMAL = NormalDist()
 
@@ -81,7 +84,7 @@ class Need:
         self.version = 0  # bumps invalidate scheduled bystander act and notice events
         self.step = 0  # bumps with every route step; invalidates ask, match, patience events
         self.u = u
-        self.tried: set[str] = set()
+        self.tried = 0  # TRIED_* bits
         self.repeat_of = repeat_of
         self.helper = ""
         self.overloaded = False
@@ -99,12 +102,17 @@ class Neighbourhood(mesa.Model):
         self.now = 0.0
         self.residents = build_residents(s.population, seed)
         n = self.residents.n
+        self.n_residents = n
+        self.informal_load = [0] * n  # needs each resident is helping with now
         self.resident_agents = [Resident(self, i) for i in range(n)]
         rates = self._need_rates()
         self._rate_total = float(rates.sum())
         self._rate_p = rates / self._rate_total if self._rate_total > 0 else rates
         self._chunks_made = 0
-        self._pending_arrivals: list[tuple[float, int, int, int, list[float]]] = []
+        # the current chunk's pre-drawn needs (times, residents, kinds, urgencies,
+        # uniforms), scheduled day by day from index _next_arrival
+        self._arrivals: tuple = ([], [], [], [], np.empty((0, N_U)))
+        self._next_arrival = 0
 
         self.rng_by = scalar(seed, "bystander")
         self.rng_meet = scalar(seed, "meeting")
@@ -146,7 +154,8 @@ class Neighbourhood(mesa.Model):
         self._lognormal_sigma = math.sqrt(math.log1p(w.duration_cv ** 2))
         # chance a given open need's resident is met on outreach today
         self.q_outreach = min(1.0, w.n_professionals * w.share_outreach
-                              * w.outreach_contacts_per_day / self.residents.n)
+                              * w.outreach_contacts_per_day / self.n_residents)
+        self.q_notice_block = self._notice_chances()
 
         self.frontdesk = FrontDesk(self) if s.access.policy == "vraagwijzer" else None
         self.places: list[MeetingPlace] = []
@@ -173,7 +182,7 @@ class Neighbourhood(mesa.Model):
     def _make_places(self) -> None:
         mp = self.scenario.meeting_places
         rng = generator(self.seed, "population", 1)
-        n = self.residents.n
+        n = self.n_residents
         visitor = rng.random(n) < mp.share_visitors
         place_of = rng.integers(0, mp.n_places, size=n)
         for k in range(mp.n_places):
@@ -197,26 +206,33 @@ class Neighbourhood(mesa.Model):
         nd = self.scenario.needs
         count = rng.poisson(self._rate_total * CHUNK_DAYS) if self._rate_total > 0 else 0
         times = np.sort(rng.uniform(c * CHUNK_DAYS, (c + 1) * CHUNK_DAYS, size=count))
-        who = rng.choice(self.residents.n, size=count, p=self._rate_p) if count else []
+        who = rng.choice(self.n_residents, size=count, p=self._rate_p) if count else []
         ks = nd.kind_shares
         kinds = rng.choice(4, size=count, p=_norm([ks.practical, ks.social, ks.ongoing,
                                                    ks.complex]))
         us = nd.urgency_shares
         urg = rng.choice(3, size=count, p=_norm([us.low, us.medium, us.high]))
-        u = rng.random((count, N_U)).tolist()  # plain floats index and compute faster
-        self._pending_arrivals.extend(zip(times.tolist(), np.asarray(who).tolist(),
-                                          kinds.tolist(), urg.tolist(), u, strict=True))
-        self._pending_arrivals.reverse()  # pop() from the end gives the earliest
+        u = rng.random((count, N_U))
+        self._arrivals = (times.tolist(), np.asarray(who).tolist(), kinds.tolist(), urg.tolist(), u)
+        self._next_arrival = 0
         self._chunks_made += 1
 
     def _push_arrivals(self, until: float) -> None:
-        while self._chunks_made * CHUNK_DAYS < until:
-            self._pending_arrivals.reverse()
+        """Schedule the pre-drawn needs arising before ``until``.
+
+        A need's uniforms become Python floats (which index and compute faster than
+        numpy's) only on its day, so a year of them is never held as objects.
+        """
+        while True:
+            times, who, kinds, urg, u = self._arrivals
+            i = self._next_arrival
+            j = bisect.bisect_left(times, until, lo=i)
+            for k, row in enumerate(u[i:j].tolist(), i):
+                self.schedule(times[k], "arise", (who[k], kinds[k], urg[k], row))
+            self._next_arrival = j
+            if j < len(times) or self._chunks_made * CHUNK_DAYS >= until:
+                return
             self._make_chunk()
-        pend = self._pending_arrivals
-        while pend and pend[-1][0] < until:
-            t, rid, kind, urg, u = pend.pop()
-            self.schedule(t, "arise", (rid, kind, urg, u))
 
     # --- calendar -------------------------------------------------------------------
 
@@ -359,7 +375,6 @@ class Neighbourhood(mesa.Model):
         ties = self.residents.ties[need.resident]
         if (s.informal.enabled and need.kind != COMPLEX and ties
                 and need.u[U_ROUTE] < s.seeking.share_network_first):
-            need.tried.add("tie")
             ordered = sorted(ties)
             who = ordered[int(need.u[U_TIE] * len(ordered))]
             need.aware[who] = need.aware.get(who, 0) | rule.DIRECT | rule.TIE
@@ -379,16 +394,15 @@ class Neighbourhood(mesa.Model):
         """Try the next route not yet tried: initiative, meeting place, formal access."""
         s, u = self.scenario, need.u
         informal_kind = need.kind in (PRACTICAL, SOCIAL)
-        if (self.volunteers and informal_kind and "initiative" not in need.tried):
+        if (self.volunteers and informal_kind and not need.tried & TRIED_INITIATIVE):
             self.to_initiative(need)
-        elif (self.places and need.kind != COMPLEX and "place" not in need.tried
+        elif (self.places and need.kind != COMPLEX and not need.tried & TRIED_PLACE
               and self.place_of[need.resident] >= 0
               and u[U_PLACE] < s.meeting_places.p_ask_at_place):
             self.to_place(need, self.places[self.place_of[need.resident]])
-        elif "formal" not in need.tried and u[U_TRUST] < self.residents.trust[need.resident]:
+        elif not need.tried & TRIED_FORMAL and u[U_TRUST] < self.residents.trust[need.resident]:
             self.formal_access(need, "asks formal help")
         else:
-            need.tried.add("none")
             self._go(need, "stops asking", "unvoiced", f"resident:{need.resident}")
             self._reschedule_bystanders(need)
 
@@ -397,10 +411,9 @@ class Neighbourhood(mesa.Model):
     def _p1(self, person: int, need: Need) -> float:
         """What this aware person would do alone, per day (0 if they cannot help now)."""
         s = self.scenario
-        if person >= self.residents.n:  # a professional found it on outreach
+        if person >= self.n_residents:  # a professional found it on outreach
             return s.bystander.p_act_day
-        agent = self.resident_agents[person]
-        if agent.informal_load >= s.informal.capacity_tasks:
+        if self.informal_load[person] >= s.informal.capacity_tasks:
             return 0.0
         will = s.bystander.willingness
         w = (will.practical, will.social, will.ongoing, will.complex)[need.kind]
@@ -437,11 +450,16 @@ class Neighbourhood(mesa.Model):
 
     def _q_notice(self, need: Need) -> float:
         """Daily chance that somebody new notices the need: a block neighbour or outreach."""
-        q = 0.0
-        if self.scenario.informal.enabled:
-            mates = len(self.residents.block_members[self.residents.block[need.resident]]) - 1
-            q = 1.0 - (1.0 - self.scenario.bystander.p_notice_day) ** mates
-        return 1.0 - (1.0 - q) * (1.0 - self.q_outreach)
+        return self.q_notice_block[self.residents.block[need.resident]]
+
+    def _notice_chances(self) -> list[float]:
+        """Per block, the daily chance that a block neighbour or outreach notices a need."""
+        p = self.scenario.bystander.p_notice_day if self.scenario.informal.enabled else 0.0
+        chances = []
+        for mates in self.residents.block_members:
+            q = 1.0 - (1.0 - p) ** (len(mates) - 1)
+            chances.append(1.0 - (1.0 - q) * (1.0 - self.q_outreach))
+        return chances
 
     def _on_notice(self, payload) -> None:
         need, version = payload
@@ -450,7 +468,7 @@ class Neighbourhood(mesa.Model):
         rng = self.rng_by
         if rng.random() * self._q_notice(need) < self.q_outreach:
             j = int(rng.random() * len(self.professionals))
-            who, flags = self.residents.n + j, rule.OWNER
+            who, flags = self.n_residents + j, rule.OWNER
             self.log_event(need.id, "found on outreach", self.now, f"professional:{j}")
         else:
             mates = self.residents.block_members[self.residents.block[need.resident]]
@@ -475,10 +493,10 @@ class Neighbourhood(mesa.Model):
             self._reschedule_bystanders(need)
             return
         need.acted_by_aware = True
-        if person >= self.residents.n:
-            j = person - self.residents.n
+        if person >= self.n_residents:
+            j = person - self.n_residents
             need.route.append("found on outreach")
-            need.tried.add("formal")
+            need.tried |= TRIED_FORMAL
             if need.kind in (PRACTICAL, SOCIAL) and self._refer_informal(need, "outreach"):
                 return
             self.wijkteam_arrive(need, f"professional:{j}")
@@ -486,8 +504,7 @@ class Neighbourhood(mesa.Model):
             need.route.append("brought in by a neighbour")
             self.formal_access(need, "brought to formal help")
         else:
-            helper = self.resident_agents[person]
-            helper.informal_load += 1
+            self.informal_load[person] += 1
             self.answer(need, "informal", f"resident:{person}")
             self._help_ends_later(need, ("resident", person))
 
@@ -499,7 +516,7 @@ class Neighbourhood(mesa.Model):
     def _on_help_end(self, payload) -> None:
         need, (kind, who) = payload
         if kind == "resident":
-            self.resident_agents[who].informal_load -= 1
+            self.informal_load[who] -= 1
         elif kind == "volunteer":
             who.tasks -= 1
         need.t_closed = self.now
@@ -509,7 +526,7 @@ class Neighbourhood(mesa.Model):
 
     def to_initiative(self, need: Need) -> None:
         v = self.scenario.volunteers
-        need.tried.add("initiative")
+        need.tried |= TRIED_INITIATIVE
         self._go(need, "asks the volunteer initiative", "matching", "initiative")
         delay = v.matching_delay_days_mean * expo(self.rng_vol.random())
         self.schedule(self.now + delay, "match", (need, need.step))
@@ -534,7 +551,7 @@ class Neighbourhood(mesa.Model):
     # --- meeting places ---------------------------------------------------------------
 
     def to_place(self, need: Need, place: MeetingPlace) -> None:
-        need.tried.add("place")
+        need.tried |= TRIED_PLACE
         self._go(need, "asks at the meeting place", "place", f"place:{place.index}")
         place.questions.append(need)
         self.schedule(self.now + self.scenario.seeking.patience_days, "patience",
@@ -553,7 +570,7 @@ class Neighbourhood(mesa.Model):
                 continue
             visitors = place.members[rng_np.integers(0, m, size=count)].tolist()
             place.visits += count
-            familiarity, n = place.familiarity, self.residents.n
+            familiarity, n = place.familiarity, self.n_residents
             for v in visitors:
                 contacts = [visitors[int(rng.random() * count)]
                             for _ in range(mp.contacts_per_visit)]
@@ -625,7 +642,7 @@ class Neighbourhood(mesa.Model):
     # --- formal access: front desk or walk-in ------------------------------------------
 
     def formal_access(self, need: Need, step: str) -> None:
-        need.tried.add("formal")
+        need.tried |= TRIED_FORMAL
         if self.frontdesk is not None:
             self._go(need, step + ": vraagwijzer", "desk", "vraagwijzer")
             self.frontdesk.queue.append(need)
@@ -664,11 +681,11 @@ class Neighbourhood(mesa.Model):
         """Formal-informal integration: pass a suitable request to informal help."""
         if need.u[U_REFER] >= self.p_refer_informal:
             return False
-        if self.volunteers and "initiative" not in need.tried:
+        if self.volunteers and not need.tried & TRIED_INITIATIVE:
             need.route.append(f"{by} refers to informal help")
             self.to_initiative(need)
             return True
-        if self.places and "place" not in need.tried:
+        if self.places and not need.tried & TRIED_PLACE:
             need.route.append(f"{by} refers to informal help")
             self.to_place(need, self.places[int(need.u[U_PLACE_PICK] * len(self.places))])
             return True
