@@ -8,7 +8,7 @@ events, never by looping over all residents.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import defaultdict, deque
 from typing import TYPE_CHECKING
 
 import mesa
@@ -91,6 +91,21 @@ class Professional(mesa.Agent):
         return len(self.cases) / self.model.scenario.wijkteam.caseload_max
 
 
+#: Largest meeting place (pairs of members) whose meetings are counted one byte per pair.
+DENSE_PAIRS_MAX = 16 * 2**20
+
+
+def pair_counts(n_members: int) -> bytearray | defaultdict[int, int]:
+    """Meetings per pair of members (up to the familiarity threshold), by triangular index.
+
+    A byte per possible pair (3 MB for 2,500 members) is a fifth of what a dict of
+    the pairs that actually met takes, and its lookups stay in the processor's cache
+    when the neighbourhood grows; only a place too large for that uses a dict.
+    """
+    pairs = n_members * (n_members - 1) // 2
+    return bytearray(pairs) if pairs <= DENSE_PAIRS_MAX else defaultdict(int)
+
+
 class MeetingPlace(mesa.Agent):
     """A community living room: visits build familiarity, needs surface, hosts take questions."""
 
@@ -100,7 +115,7 @@ class MeetingPlace(mesa.Agent):
         super().__init__(model)
         self.index = index
         self.members = members  # resident ids who visit this place
-        self.familiarity: dict[int, int] = {}  # meetings here per pair, keyed low * n + high
+        self.familiarity = pair_counts(len(members))
         self.questions: deque[Need] = deque()
         self.credit = 0.0  # unused fractional host capacity carried to the next day
         self.overloaded_days = 0

@@ -568,26 +568,28 @@ class Neighbourhood(mesa.Model):
             count = rng_np.poisson(m * mp.visits_per_year / 365.0)
             if count == 0:
                 continue
-            visitors = place.members[rng_np.integers(0, m, size=count)].tolist()
+            seats = rng_np.integers(0, m, size=count)  # visitors, by position in members
+            visitors, seats = place.members[seats].tolist(), seats.tolist()
             place.visits += count
-            familiarity, n = place.familiarity, self.n_residents
-            for v in visitors:
-                contacts = [visitors[int(rng.random() * count)]
-                            for _ in range(mp.contacts_per_visit)]
-                contacts = [c for c in contacts if c != v]
-                for c in contacts:
-                    pair = v * n + c if v < c else c * n + v
-                    met = familiarity.get(pair, 0) + 1
-                    familiarity[pair] = met
-                    if met == mp.visits_for_familiarity:
-                        self.residents.ties[v].add(c)
-                        self.residents.ties[c].add(v)
+            familiarity, ties = place.familiarity, self.residents.ties
+            for v, seat in zip(visitors, seats, strict=True):
+                met_today = [int(rng.random() * count) for _ in range(mp.contacts_per_visit)]
+                met_today = [k for k in met_today if visitors[k] != v]
+                contacts = [visitors[k] for k in met_today]
+                for k in met_today:
+                    pair = _pair_index(seat, seats[k])
+                    met = familiarity[pair]
+                    if met < mp.visits_for_familiarity:
+                        familiarity[pair] = met = met + 1
+                        if met == mp.visits_for_familiarity:
+                            ties[v].add(visitors[k])
+                            ties[visitors[k]].add(v)
                 need = self.open_need_of.get(v)
                 if (need is not None and need.state in BYSTANDER_STATES and contacts
                         and rng.random() < mp.p_notice_visit):
                     owner = rng.random() < self.p_owner_at_place
                     for i, c in enumerate(contacts):
-                        flags = rule.TIE if c in self.residents.ties[v] else 0
+                        flags = rule.TIE if c in ties[v] else 0
                         if owner and i == 0:
                             flags |= rule.OWNER
                         need.aware[c] = need.aware.get(c, 0) | flags
@@ -595,10 +597,10 @@ class Neighbourhood(mesa.Model):
                     self.log_event(need.id, "noticed at the meeting place", self.now,
                                    f"place:{place.index}")
                     self._reschedule_bystanders(need)
-                agent = self.resident_agents[v]
-                if (self.scenario.volunteers.initiative and agent.volunteer is None
+                if (self.scenario.volunteers.initiative
+                        and self.resident_agents[v].volunteer is None
                         and rng.random() < self.scenario.volunteers.p_recruit_visit):
-                    self._new_volunteer(agent)
+                    self._new_volunteer(self.resident_agents[v])
                     self.volunteers_recruited += self.now >= self.stats_from
 
     def _hosts(self, d: int) -> None:
@@ -852,6 +854,13 @@ class Neighbourhood(mesa.Model):
         self._mark(until)
         span = max(until - self.stats_from, 1e-12)
         return {"slots_busy_mean": self._area_busy / span, "waitlist_mean": self._area_wait / span}
+
+
+def _pair_index(i: int, j: int) -> int:
+    """Index of the unordered pair of distinct members ``i`` and ``j`` in a triangular table."""
+    if i < j:
+        i, j = j, i
+    return i * (i - 1) // 2 + j
 
 
 def _geometric(u: float, q: float) -> int:
