@@ -23,6 +23,17 @@ import numpy as np
 
 from . import bystander as rule
 from .agents import FrontDesk, MeetingPlace, Professional, Resident, Volunteer
+from .eventlog import (
+    CRISIS_SERVICE,
+    INITIATIVE,
+    NO_RESOURCE,
+    PLACE,
+    PROFESSIONAL,
+    RESIDENT,
+    VOLUNTEER,
+    VRAAGWIJZER,
+    EventLog,
+)
 from .params import Scenario
 from .population import build_residents
 from .streams import generator, scalar
@@ -37,6 +48,7 @@ STATES = ("unvoiced", "asking", "matching", "place", "desk", "referred", "waitli
           "helped", "in_care", "closed", "withdrawn")
 UNANSWERED = frozenset(STATES[:7])
 BYSTANDER_STATES = frozenset(("unvoiced", "asking"))
+ENDED = frozenset(("closed", "withdrawn"))
 INTEGRATION_LEVEL = {"verbinden": 1 / 3, "samenwerken": 2 / 3, "samenspel": 1.0}
 
 # columns of the per-need uniform draws (common random numbers per need)
@@ -78,15 +90,15 @@ class Need:
         self.route: list[str] = []
         self.outcome = ""
         self.crisis = False
-        self.aware: dict[int, int] = {}
+        self.aware: dict[int, int] | None = {}  # None once the need has ended
         self.n_aware_max = 0
         self.acted_by_aware = False
         self.version = 0  # bumps invalidate scheduled bystander act and notice events
         self.step = 0  # bumps with every route step; invalidates ask, match, patience events
-        self.u = u
+        self.u: list[float] | None = u  # None once the need has ended
         self.tried = 0  # TRIED_* bits
         self.repeat_of = repeat_of
-        self.helper = ""
+        self.helper = NO_RESOURCE  # resource code of who answered
         self.overloaded = False
 
 
@@ -126,10 +138,13 @@ class Neighbourhood(mesa.Model):
         self._later: dict[int, list[tuple[float, int, str, Any]]] = {}  # by day, unordered
         self._day_end = 0.0
         self._seq = 0
+        # event kind -> handler: "arise" -> self._on_arise, ...
+        self._handlers = {name.removeprefix("_on_"): getattr(self, name)
+                          for name in dir(type(self)) if name.startswith("_on_")}
         self.needs: list[Need] = []
         self.state_counts: Counter[str] = Counter()
         self.open_need_of: dict[int, Need] = {}  # resident -> an unanswered need
-        self.events: list[tuple[int, str, float, str]] = []
+        self.events = EventLog()
         self.crises = 0
 
         w = s.wijkteam
@@ -195,7 +210,7 @@ class Neighbourhood(mesa.Model):
 
     def volunteer_dropped(self, v: Volunteer) -> None:
         self.volunteers_dropped += self.now >= self.stats_from
-        self.log_event(-1, "volunteer drops out", self.now, f"volunteer:{v.resident.rid}")
+        self.log_event(-1, "volunteer drops out", self.now, VOLUNTEER + v.resident.rid)
 
     # --- needs arising (pre-drawn, policy independent) ------------------------------
 
@@ -267,7 +282,7 @@ class Neighbourhood(mesa.Model):
 
     def _run_until(self, until: float) -> None:
         """Process today's events in time order: the sorted bucket merged with the heap."""
-        today, heap = self._today, self.calendar
+        today, heap, handlers = self._today, self.calendar, self._handlers
         while True:
             if heap and (not today or heap[0] < today[-1]):
                 t, _, kind, payload = heapq.heappop(heap)
@@ -277,7 +292,7 @@ class Neighbourhood(mesa.Model):
                 break
             self._mark(t)
             self.now = t
-            getattr(self, "_on_" + kind)(payload)
+            handlers[kind](payload)
         self._mark(until)
         self.now = until
 
@@ -312,17 +327,19 @@ class Neighbourhood(mesa.Model):
             self.open_need_of.setdefault(need.resident, need)
         elif self.open_need_of.get(need.resident) is need:
             del self.open_need_of[need.resident]
+        if state in ENDED:  # what only an open need uses goes, so memory follows open needs
+            need.u = need.aware = None
 
-    def log_event(self, case: int, activity: str, t: float, resource: str) -> None:
-        self.events.append((case, activity, t, resource))
+    def log_event(self, case: int, activity: str, t: float, resource: int) -> None:
+        self.events.log(case, activity, t, resource)
 
-    def _go(self, need: Need, step: str, state: str, resource: str) -> None:
+    def _go(self, need: Need, step: str, state: str, resource: int) -> None:
         need.step += 1
         need.route.append(step)
         self.set_state(need, state)
         self.log_event(need.id, step, self.now, resource)
 
-    def answer(self, need: Need, outcome: str, helper: str, state: str = "helped") -> None:
+    def answer(self, need: Need, outcome: str, helper: int, state: str = "helped") -> None:
         """Help starts: the need is answered by ``helper`` through route ``outcome``."""
         need.t_answered = self.now
         need.outcome = outcome
@@ -341,7 +358,7 @@ class Neighbourhood(mesa.Model):
         need = Need(len(self.needs), rid, kind, urg, self.now, u, repeat_of)
         self.needs.append(need)
         self._go(need, "need arises" if repeat_of < 0 else "repeat request", "unvoiced",
-                 f"resident:{rid}")
+                 RESIDENT + rid)
         reluct = self.residents.reluctance_ask[rid]
         if s.withdrawal.enabled:
             patience = expo(u[U_WITHDRAW]) * s.withdrawal.days_mean / (1.0 + reluct)
@@ -379,7 +396,7 @@ class Neighbourhood(mesa.Model):
             who = ordered[int(need.u[U_TIE] * len(ordered))]
             need.aware[who] = need.aware.get(who, 0) | rule.DIRECT | rule.TIE
             need.n_aware_max = max(need.n_aware_max, len(need.aware))
-            self._go(need, "asks a tie", "asking", f"resident:{who}")
+            self._go(need, "asks a tie", "asking", RESIDENT + who)
             self._reschedule_bystanders(need)
             self.schedule(self.now + s.seeking.patience_days, "patience", (need, need.step))
         else:
@@ -403,7 +420,7 @@ class Neighbourhood(mesa.Model):
         elif not need.tried & TRIED_FORMAL and u[U_TRUST] < self.residents.trust[need.resident]:
             self.formal_access(need, "asks formal help")
         else:
-            self._go(need, "stops asking", "unvoiced", f"resident:{need.resident}")
+            self._go(need, "stops asking", "unvoiced", RESIDENT + need.resident)
             self._reschedule_bystanders(need)
 
     # --- bystanders: who knows, who acts --------------------------------------------
@@ -469,7 +486,7 @@ class Neighbourhood(mesa.Model):
         if rng.random() * self._q_notice(need) < self.q_outreach:
             j = int(rng.random() * len(self.professionals))
             who, flags = self.n_residents + j, rule.OWNER
-            self.log_event(need.id, "found on outreach", self.now, f"professional:{j}")
+            self.log_event(need.id, "found on outreach", self.now, PROFESSIONAL + j)
         else:
             mates = self.residents.block_members[self.residents.block[need.resident]]
             who = mates[int(rng.random() * len(mates))]
@@ -477,7 +494,7 @@ class Neighbourhood(mesa.Model):
                 self._reschedule_bystanders(need)
                 return
             flags = rule.TIE if who in self.residents.ties[need.resident] else 0
-            self.log_event(need.id, "noticed by a neighbour", self.now, f"resident:{who}")
+            self.log_event(need.id, "noticed by a neighbour", self.now, RESIDENT + who)
         self.make_aware(need, who, flags)
 
     def make_aware(self, need: Need, who: int, flags: int) -> None:
@@ -499,13 +516,13 @@ class Neighbourhood(mesa.Model):
             need.tried |= TRIED_FORMAL
             if need.kind in (PRACTICAL, SOCIAL) and self._refer_informal(need, "outreach"):
                 return
-            self.wijkteam_arrive(need, f"professional:{j}")
+            self.wijkteam_arrive(need, PROFESSIONAL + j)
         elif need.kind == COMPLEX:
             need.route.append("brought in by a neighbour")
             self.formal_access(need, "brought to formal help")
         else:
             self.informal_load[person] += 1
-            self.answer(need, "informal", f"resident:{person}")
+            self.answer(need, "informal", RESIDENT + person)
             self._help_ends_later(need, ("resident", person))
 
     def _help_ends_later(self, need: Need, helper: tuple[str, int]) -> None:
@@ -527,7 +544,7 @@ class Neighbourhood(mesa.Model):
     def to_initiative(self, need: Need) -> None:
         v = self.scenario.volunteers
         need.tried |= TRIED_INITIATIVE
-        self._go(need, "asks the volunteer initiative", "matching", "initiative")
+        self._go(need, "asks the volunteer initiative", "matching", INITIATIVE)
         delay = v.matching_delay_days_mean * expo(self.rng_vol.random())
         self.schedule(self.now + delay, "match", (need, need.step))
         self.schedule(self.now + delay + self.scenario.seeking.patience_days, "patience",
@@ -545,14 +562,14 @@ class Neighbourhood(mesa.Model):
             return
         vol = free[int(self.rng_vol.random() * len(free))]
         vol.tasks += 1
-        self.answer(need, "volunteer", f"volunteer:{vol.resident.rid}")
+        self.answer(need, "volunteer", VOLUNTEER + vol.resident.rid)
         self._help_ends_later(need, ("volunteer", vol))
 
     # --- meeting places ---------------------------------------------------------------
 
     def to_place(self, need: Need, place: MeetingPlace) -> None:
         need.tried |= TRIED_PLACE
-        self._go(need, "asks at the meeting place", "place", f"place:{place.index}")
+        self._go(need, "asks at the meeting place", "place", PLACE + place.index)
         place.questions.append(need)
         self.schedule(self.now + self.scenario.seeking.patience_days, "patience",
                       (need, need.step))
@@ -595,7 +612,7 @@ class Neighbourhood(mesa.Model):
                         need.aware[c] = need.aware.get(c, 0) | flags
                     need.n_aware_max = max(need.n_aware_max, len(need.aware))
                     self.log_event(need.id, "noticed at the meeting place", self.now,
-                                   f"place:{place.index}")
+                                   PLACE + place.index)
                     self._reschedule_bystanders(need)
                 if (self.scenario.volunteers.initiative
                         and self.resident_agents[v].volunteer is None
@@ -616,11 +633,11 @@ class Neighbourhood(mesa.Model):
         if need.state != "place":
             return
         if need.kind in (PRACTICAL, SOCIAL):
-            self.answer(need, "meeting_place", f"place:{place.index}")
+            self.answer(need, "meeting_place", PLACE + place.index)
             self._help_ends_later(need, ("place", place.index))
         elif self.scenario.wijkteam.share_outreach > 0:
             need.route.append("consultation hour")
-            self.wijkteam_arrive(need, f"place:{place.index}")
+            self.wijkteam_arrive(need, PLACE + place.index)
         else:
             self.formal_access(need, "referred by the meeting place")
 
@@ -646,11 +663,11 @@ class Neighbourhood(mesa.Model):
     def formal_access(self, need: Need, step: str) -> None:
         need.tried |= TRIED_FORMAL
         if self.frontdesk is not None:
-            self._go(need, step + ": vraagwijzer", "desk", "vraagwijzer")
+            self._go(need, step + ": vraagwijzer", "desk", VRAAGWIJZER)
             self.frontdesk.queue.append(need)
         else:
             need.route.append(step)
-            self.wijkteam_arrive(need, f"resident:{need.resident}")
+            self.wijkteam_arrive(need, RESIDENT + need.resident)
 
     def _desk(self, d: int) -> None:
         fd = self.frontdesk
@@ -663,7 +680,7 @@ class Neighbourhood(mesa.Model):
         s, u = self.scenario, need.u
         simple = need.kind in (PRACTICAL, SOCIAL)
         if simple and u[U_RESOLVE] < s.frontdesk.p_resolve:
-            self.answer(need, "vraagwijzer", "vraagwijzer")
+            self.answer(need, "vraagwijzer", VRAAGWIJZER)
             self._help_ends_later(need, ("desk", 0))
         elif simple and self._refer_informal(need, "vraagwijzer"):
             pass
@@ -671,13 +688,13 @@ class Neighbourhood(mesa.Model):
                 1.0 + self.residents.reluctance_ask[need.resident]):
             self.withdraw(need, "drops out after referral")
         else:
-            self._go(need, "referred to the wijkteam", "referred", "vraagwijzer")
+            self._go(need, "referred to the wijkteam", "referred", VRAAGWIJZER)
             delay = s.frontdesk.referral_delay_days_mean * expo(u[U_REFERRAL_DELAY])
             self.schedule(self.now + delay, "referral", need)
 
     def _on_referral(self, need: Need) -> None:
         if need.state == "referred":
-            self.wijkteam_arrive(need, "vraagwijzer")
+            self.wijkteam_arrive(need, VRAAGWIJZER)
 
     def _refer_informal(self, need: Need, by: str) -> bool:
         """Formal-informal integration: pass a suitable request to informal help."""
@@ -695,7 +712,7 @@ class Neighbourhood(mesa.Model):
 
     # --- the wijkteam: slots, waiting list, triage ---------------------------------------
 
-    def wijkteam_arrive(self, need: Need, resource: str) -> None:
+    def wijkteam_arrive(self, need: Need, resource: int) -> None:
         need.t_intake = self.now
         need.urgency_intake = need.urgency
         self._go(need, "arrives at the wijkteam", "waitlist", resource)
@@ -745,7 +762,7 @@ class Neighbourhood(mesa.Model):
         duration = self.duration_scale * factor * base
         if need.overloaded:
             duration *= 1.0 + w.overload_duration_factor
-        self.answer(need, "wijkteam", f"professional:{prof.index}", state="in_care")
+        self.answer(need, "wijkteam", PROFESSIONAL + prof.index, state="in_care")
         self.schedule(self.now + duration, "case_end", (need, prof))
 
     def _least_loaded(self) -> Professional:
@@ -767,7 +784,7 @@ class Neighbourhood(mesa.Model):
         heapq.heappush(self._by_load, (len(prof.cases), prof.index))
         self.slots_busy -= 1
         need.t_closed = self.now
-        self._go(need, "case ends", "closed", f"professional:{prof.index}")
+        self._go(need, "case ends", "closed", PROFESSIONAL + prof.index)
         nxt = self._dequeue()
         if nxt is not None:
             self._start_case(nxt)
@@ -790,7 +807,7 @@ class Neighbourhood(mesa.Model):
         if level < HIGH:
             need.urgency = level + 1
             self.log_event(need.id, f"urgency rises to {URGENCIES[level + 1]}", self.now,
-                           f"resident:{need.resident}")
+                           RESIDENT + need.resident)
             if need.state == "waitlist" and self.scenario.access.triage == "urgency" \
                     and not math.isnan(need.t_queue):
                 self._enqueue(need)
@@ -798,10 +815,10 @@ class Neighbourhood(mesa.Model):
             return
         need.crisis = True
         self.crises += 1
-        self.log_event(need.id, "crisis", self.now, f"resident:{need.resident}")
+        self.log_event(need.id, "crisis", self.now, RESIDENT + need.resident)
         if need.state != "waitlist":
             need.route.append("crisis")
-            self.wijkteam_arrive(need, "crisis service")
+            self.wijkteam_arrive(need, CRISIS_SERVICE)
 
     def _on_withdraw(self, need: Need) -> None:
         if need.state in UNANSWERED:
@@ -812,7 +829,7 @@ class Neighbourhood(mesa.Model):
             self.waitlist_len -= 1
         need.outcome = "withdrawn"
         need.t_closed = self.now
-        self._go(need, step, "withdrawn", f"resident:{need.resident}")
+        self._go(need, step, "withdrawn", RESIDENT + need.resident)
 
     # --- the morning ---------------------------------------------------------------------
 

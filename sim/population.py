@@ -7,6 +7,8 @@ and a seed have the same residents.
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,17 +23,20 @@ AGE_GROUPS = ("under_65", "65_79", "80_plus")
 class Residents:
     """Resident attributes, index = resident id.
 
-    ``age`` and ``vulnerable`` are arrays for the vectorised need rates; the traits
-    read one at a time in the event handlers are plain lists, which index faster.
+    ``age`` and ``vulnerable`` are numpy arrays for the vectorised need rates. What
+    the event handlers read one resident at a time is in :mod:`array` arrays: they
+    index about as fast as lists and hold 8 bytes a resident, without an object
+    behind each value, so a large neighbourhood's traits still fit the processor's
+    cache.
     """
 
-    household: list[int]
-    block: list[int]
+    household: Sequence[int]
+    block: Sequence[int]
     age: np.ndarray  # index into AGE_GROUPS
     vulnerable: np.ndarray
-    reluctance_ask: list[float]
-    reluctance_help: list[float]
-    trust: list[float]
+    reluctance_ask: Sequence[float]
+    reluctance_help: Sequence[float]
+    trust: Sequence[float]
     ties: list[set[int]]
     block_members: list[list[int]]
     household_members: list[list[int]]
@@ -90,9 +95,16 @@ def build_residents(p: Population, seed: int) -> Residents:
         if len(members) > 1:
             for i in members:
                 ties[i].update(j for j in members if j != i)
-    return Residents(household.tolist(), block.tolist(), age, vulnerable, reluctance_ask.tolist(),
-                     reluctance_help.tolist(), trust.tolist(), ties, block_members,
-                     household_members)
+    return Residents(_compact(household, "q"), _compact(block, "q"), age, vulnerable,
+                     _compact(reluctance_ask, "d"), _compact(reluctance_help, "d"),
+                     _compact(trust, "d"), ties, block_members, household_members)
+
+
+def _compact(values: np.ndarray, typecode: str) -> array:
+    """A numpy array as an :mod:`array` array of the same values."""
+    out = array(typecode)
+    out.frombytes(values.astype(np.float64 if typecode == "d" else np.int64).tobytes())
+    return out
 
 
 def _groups(labels: np.ndarray) -> list[list[int]]:

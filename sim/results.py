@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .eventlog import resource_names
 from .model import KINDS, UNANSWERED, URGENCIES
 from .outputs import atomic_write, jsonable
 from .params import Scenario, flat, to_dict
@@ -83,7 +84,7 @@ def build_result(model: Neighbourhood, days: int, warmup_days: int) -> RunResult
         "state": pd.Categorical([n.state for n in needs]),
         "outcome": [n.outcome or ("unanswered" if n.state != "withdrawn" else "withdrawn")
                     for n in needs],
-        "answered_by": [n.helper for n in needs],
+        "answered_by": resource_names(np.array([n.helper for n in needs], dtype=np.int64)),
         "route": [" > ".join(n.route) for n in needs],
         "crisis": np.array([n.crisis for n in needs], dtype=bool),
         "n_aware_max": np.array([n.n_aware_max for n in needs], dtype=np.int64),
@@ -91,13 +92,7 @@ def build_result(model: Neighbourhood, days: int, warmup_days: int) -> RunResult
         "repeat_of": np.array([n.repeat_of for n in needs], dtype=np.int64),
     })
     requests["wait_days"] = requests["day_answered"] - requests["day_created"]
-    ev = model.events
-    events = pd.DataFrame({
-        "case_id": np.array([e[0] for e in ev], dtype=np.int64),
-        "activity": [e[1] for e in ev],
-        "day": np.array([e[2] for e in ev], dtype=float),
-        "resource": [e[3] for e in ev],
-    })
+    events = model.events.frame()
     events.insert(2, "timestamp", start + pd.to_timedelta(events["day"], unit="D"))
     daily = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     daily.insert(1, "date", start + pd.to_timedelta(daily["day"], unit="D"))

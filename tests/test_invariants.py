@@ -286,3 +286,30 @@ def test_stepped_simulation_bookkeeping():
     assert result.days == 150 and len(result.daily) == 150, "expected 150 daily rows"
     assert result.summary["waitlist_max"] > 0, \
         "expected the stressed scenario to build a waiting list (else this test checks little)"
+
+
+def test_event_resources_are_named_consistently(result):
+    """Resources read ``kind:index`` for one of many, or the name of a unique service."""
+    pattern = r"(resident|professional|place|volunteer):\d+|vraagwijzer|initiative|crisis service"
+    names = pd.Series(result.events["resource"].astype(object).unique())
+    bad = names[~names.str.fullmatch(pattern)]
+    assert bad.empty, f"expected resource names matching {pattern!r}, got {bad.tolist()[:5]}"
+    helpers = result.requests["answered_by"].astype(object)
+    answered = result.requests["day_answered"].notna()
+    assert helpers[answered].str.fullmatch(pattern).all(), \
+        "expected every answered request to name who answered it"
+    assert (helpers[~answered] == "").all(), "expected no helper for unanswered requests"
+    n = result.scenario.population.n_residents
+    residents = names[names.str.startswith("resident:")].str.split(":").str[1].astype(int)
+    assert residents.between(0, n - 1).all(), f"expected resident indices in 0..{n - 1}"
+
+
+def test_pair_index_numbers_every_pair_once():
+    """The familiarity table's index is symmetric and one-to-one over unordered pairs."""
+    from sim.model import _pair_index
+
+    m = 40
+    index = {(i, j): _pair_index(i, j) for i in range(m) for j in range(m) if i != j}
+    assert all(index[i, j] == index[j, i] for i, j in index), "expected a symmetric index"
+    assert sorted(set(index.values())) == list(range(m * (m - 1) // 2)), \
+        f"expected the {m * (m - 1) // 2} pairs numbered 0..{m * (m - 1) // 2 - 1} once each"
