@@ -1,9 +1,11 @@
 """The Mesa agents: residents, volunteers, professionals, meeting places, the front desk.
 
-Agents hold the state that changes during a run. Fixed resident traits live in
-:class:`sim.population.Residents` arrays (read through properties), so a
-resident without a need costs nothing per day: the model acts on needs and
-events, never by looping over all residents.
+Volunteers, professionals, places and the desk hold the state that changes during
+a run. A resident agent is a view: its traits live in :class:`sim.population.Residents`
+arrays and its informal load in a list on the model (read through properties), as
+compact storage the event handlers index by resident id. A resident without a need
+costs nothing per day: the model acts on needs and events, never by looping over all
+residents.
 """
 
 from __future__ import annotations
