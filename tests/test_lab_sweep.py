@@ -209,6 +209,27 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path: Path) -> None:
     assert code == 0 and read_manifest(out)["done"] == 24, stderr
 
 
+def test_closing_after_a_worker_died_mid_result_does_not_hang() -> None:
+    """Ctrl-C can stop a worker halfway through writing its result to the pool's pipe.
+
+    The pool's manager thread then waits for the rest of that message, and Python
+    waits for that thread at exit, so the command hung after saying it was interrupted.
+    Here half a message is written by hand; closing the executor must free the thread.
+    """
+    import struct
+
+    executor = ProcessExecutor(workers=2)
+    executor.start()
+    pool = executor._pool
+    manager = pool._executor_manager_thread
+    writer = pool._result_queue._writer
+    os.write(writer.fileno(), struct.pack("!i", 1000) + b"half a result")
+    executor.close()
+    manager.join(timeout=30)
+    assert not manager.is_alive(), \
+        "expected the pool's manager thread to end once the executor is closed"
+
+
 def test_progress_bar_shows_done_failed_elapsed_and_eta(tmp_path: Path) -> None:
     import contextlib
     import io

@@ -121,12 +121,20 @@ class ProcessExecutor(Executor):
         if pool is None:
             return
         processes = dict(getattr(pool, "_processes", None) or {})
+        result_queue = getattr(pool, "_result_queue", None)  # shutdown() forgets both
         pool.shutdown(wait=False, cancel_futures=True)
         for proc in processes.values():  # stop work in progress at once (Ctrl-C)
             if proc.is_alive():
                 proc.terminate()
         for proc in processes.values():
             proc.join(timeout=10)
+        # A worker stopped while it wrote a result leaves half a message in the result
+        # pipe, and the pool's manager thread then waits for the rest for ever (and the
+        # interpreter waits for that thread at exit). With the workers gone, closing
+        # this process's write end leaves the pipe without writers: the read ends, and
+        # the thread winds the pool down as broken.
+        if result_queue is not None:
+            result_queue._writer.close()
 
     def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Done]:
         """Results as they complete; a worker that dies does not take innocent tasks along.
