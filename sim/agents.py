@@ -100,12 +100,19 @@ DENSE_PAIRS_MAX = 16 * 2**20
 def pair_counts(n_members: int) -> bytearray | defaultdict[int, int]:
     """Meetings per pair of members (up to the familiarity threshold), by triangular index.
 
-    A byte per possible pair (3 MB for 2,500 members) is a fifth of what a dict of
+    A byte per possible pair (3 MB for 2,500 members) is a third of what a dict of
     the pairs that actually met takes, and its lookups stay in the processor's cache
     when the neighbourhood grows; only a place too large for that uses a dict.
     """
     pairs = n_members * (n_members - 1) // 2
     return bytearray(pairs) if pairs <= DENSE_PAIRS_MAX else defaultdict(int)
+
+
+def pair_index(i: int, j: int) -> int:
+    """Index in :func:`pair_counts` of the unordered pair of distinct members ``i``, ``j``."""
+    if i < j:
+        i, j = j, i
+    return i * (i - 1) // 2 + j
 
 
 class MeetingPlace(mesa.Agent):

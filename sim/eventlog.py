@@ -50,9 +50,6 @@ class EventLog:
         self.resource = array("q")
         self.activity_codes: dict[str, int] = {}  # a few dozen distinct activities
 
-    def __len__(self) -> int:
-        return len(self.case)
-
     def log(self, case: int, activity: str, t: float, resource: int) -> None:
         code = self.activity_codes.get(activity)
         if code is None:

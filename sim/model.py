@@ -23,7 +23,7 @@ import mesa
 import numpy as np
 
 from . import bystander as rule
-from .agents import FrontDesk, MeetingPlace, Professional, Resident, Volunteer
+from .agents import FrontDesk, MeetingPlace, Professional, Resident, Volunteer, pair_index
 from .eventlog import (
     CRISIS_SERVICE,
     INITIATIVE,
@@ -211,7 +211,7 @@ class Neighbourhood(mesa.Model):
 
     def volunteer_dropped(self, v: Volunteer) -> None:
         self.volunteers_dropped += self.now >= self.stats_from
-        self.log_event(-1, "volunteer drops out", self.now, VOLUNTEER + v.resident.rid)
+        self.events.log(-1, "volunteer drops out", self.now, VOLUNTEER + v.resident.rid)
 
     # --- needs arising (pre-drawn, policy independent) ------------------------------
 
@@ -333,14 +333,11 @@ class Neighbourhood(mesa.Model):
         if state in ENDED:  # what only an open need uses goes, so memory follows open needs
             need.u = need.aware = None
 
-    def log_event(self, case: int, activity: str, t: float, resource: int) -> None:
-        self.events.log(case, activity, t, resource)
-
     def _go(self, need: Need, step: str, state: str, resource: int) -> None:
         need.step += 1
         need.route.append(step)
         self.set_state(need, state)
-        self.log_event(need.id, step, self.now, resource)
+        self.events.log(need.id, step, self.now, resource)
 
     def answer(self, need: Need, outcome: str, helper: int, state: str = "helped") -> None:
         """Help starts: the need is answered by ``helper`` through route ``outcome``."""
@@ -489,7 +486,7 @@ class Neighbourhood(mesa.Model):
         if rng.random() * self._q_notice(need) < self.q_outreach:
             j = int(rng.random() * len(self.professionals))
             who, flags = self.n_residents + j, rule.OWNER
-            self.log_event(need.id, "found on outreach", self.now, PROFESSIONAL + j)
+            self.events.log(need.id, "found on outreach", self.now, PROFESSIONAL + j)
         else:
             mates = self.residents.block_members[self.residents.block[need.resident]]
             who = mates[int(rng.random() * len(mates))]
@@ -497,7 +494,7 @@ class Neighbourhood(mesa.Model):
                 self._reschedule_bystanders(need)
                 return
             flags = rule.TIE if who in self.residents.ties[need.resident] else 0
-            self.log_event(need.id, "noticed by a neighbour", self.now, RESIDENT + who)
+            self.events.log(need.id, "noticed by a neighbour", self.now, RESIDENT + who)
         self.make_aware(need, who, flags)
 
     def make_aware(self, need: Need, who: int, flags: int) -> None:
@@ -597,7 +594,7 @@ class Neighbourhood(mesa.Model):
                 met_today = [k for k in met_today if visitors[k] != v]
                 contacts = [visitors[k] for k in met_today]
                 for k in met_today:
-                    pair = _pair_index(seat, seats[k])
+                    pair = pair_index(seat, seats[k])
                     met = familiarity[pair]
                     if met < mp.visits_for_familiarity:
                         familiarity[pair] = met = met + 1
@@ -614,7 +611,7 @@ class Neighbourhood(mesa.Model):
                             flags |= rule.OWNER
                         need.aware[c] = need.aware.get(c, 0) | flags
                     need.n_aware_max = max(need.n_aware_max, len(need.aware))
-                    self.log_event(need.id, "noticed at the meeting place", self.now,
+                    self.events.log(need.id, "noticed at the meeting place", self.now,
                                    PLACE + place.index)
                     self._reschedule_bystanders(need)
                 if (self.scenario.volunteers.initiative
@@ -809,7 +806,7 @@ class Neighbourhood(mesa.Model):
             return
         if level < HIGH:
             need.urgency = level + 1
-            self.log_event(need.id, f"urgency rises to {URGENCIES[level + 1]}", self.now,
+            self.events.log(need.id, f"urgency rises to {URGENCIES[level + 1]}", self.now,
                            RESIDENT + need.resident)
             if need.state == "waitlist" and self.scenario.access.triage == "urgency" \
                     and not math.isnan(need.t_queue):
@@ -818,7 +815,7 @@ class Neighbourhood(mesa.Model):
             return
         need.crisis = True
         self.crises += 1
-        self.log_event(need.id, "crisis", self.now, RESIDENT + need.resident)
+        self.events.log(need.id, "crisis", self.now, RESIDENT + need.resident)
         if need.state != "waitlist":
             need.route.append("crisis")
             self.wijkteam_arrive(need, CRISIS_SERVICE)
@@ -874,13 +871,6 @@ class Neighbourhood(mesa.Model):
         self._mark(until)
         span = max(until - self.stats_from, 1e-12)
         return {"slots_busy_mean": self._area_busy / span, "waitlist_mean": self._area_wait / span}
-
-
-def _pair_index(i: int, j: int) -> int:
-    """Index of the unordered pair of distinct members ``i`` and ``j`` in a triangular table."""
-    if i < j:
-        i, j = j, i
-    return i * (i - 1) // 2 + j
 
 
 def _geometric(u: float, q: float) -> int:

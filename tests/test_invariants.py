@@ -306,10 +306,10 @@ def test_event_resources_are_named_consistently(result):
 
 def test_pair_index_numbers_every_pair_once():
     """The familiarity table's index is symmetric and one-to-one over unordered pairs."""
-    from sim.model import _pair_index
+    from sim.agents import pair_index
 
     m = 40
-    index = {(i, j): _pair_index(i, j) for i in range(m) for j in range(m) if i != j}
+    index = {(i, j): pair_index(i, j) for i in range(m) for j in range(m) if i != j}
     assert all(index[i, j] == index[j, i] for i, j in index), "expected a symmetric index"
     assert sorted(set(index.values())) == list(range(m * (m - 1) // 2)), \
         f"expected the {m * (m - 1) // 2} pairs numbered 0..{m * (m - 1) // 2 - 1} once each"
