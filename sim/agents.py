@@ -10,10 +10,11 @@ residents.
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import deque
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
 if TYPE_CHECKING:
     from .model import Need, Neighbourhood
@@ -93,19 +94,10 @@ class Professional(mesa.Agent):
         return len(self.cases) / self.model.scenario.wijkteam.caseload_max
 
 
-#: Largest meeting place (pairs of members) whose meetings are counted one byte per pair.
-DENSE_PAIRS_MAX = 16 * 2**20
-
-
-def pair_counts(n_members: int) -> bytearray | defaultdict[int, int]:
-    """Meetings per pair of members (up to the familiarity threshold), by triangular index.
-
-    A byte per possible pair (3 MB for 2,500 members) is a third of what a dict of
-    the pairs that actually met takes, and its lookups stay in the processor's cache
-    when the neighbourhood grows; only a place too large for that uses a dict.
-    """
-    pairs = n_members * (n_members - 1) // 2
-    return bytearray(pairs) if pairs <= DENSE_PAIRS_MAX else defaultdict(int)
+def pair_counts(n_members: int) -> bytearray:
+    """Meetings per pair of members of one group (up to the familiarity threshold), a
+    byte per pair by triangular index: 300 bytes for a group of 25."""
+    return bytearray(n_members * (n_members - 1) // 2)
 
 
 def pair_index(i: int, j: int) -> int:
@@ -116,15 +108,30 @@ def pair_index(i: int, j: int) -> int:
 
 
 class MeetingPlace(mesa.Agent):
-    """A community living room: visits build familiarity, needs surface, hosts take questions."""
+    """A community living room: visits build familiarity, needs surface, hosts take questions.
+
+    Its members come in their own rhythm: each belongs to one group of regulars (a
+    coffee morning, a club) that meets on a fixed weekday, so the same people meet
+    again and again, which is how public familiarity forms.
+    """
 
     model: Neighbourhood
 
-    def __init__(self, model: Neighbourhood, index: int, members):
+    def __init__(self, model: Neighbourhood, index: int, members, group_size: int):
         super().__init__(model)
         self.index = index
-        self.members = members  # resident ids who visit this place
-        self.familiarity = pair_counts(len(members))
+        self.members = members  # resident ids who visit this place, group by group
+        #: resident ids per group; group g meets on weekday g % 7
+        self.groups = [members[i:i + group_size] for i in range(0, len(members), group_size)]
+        self.groups_on_weekday = [range(w, len(self.groups), 7) for w in range(7)]
+        self.familiarity = [pair_counts(len(group)) for group in self.groups]
+        #: per weekday, the members of the groups meeting then, one group after another,
+        #: and where each group ends in that array: one draw decides who comes
+        self.meeting_on_weekday = [
+            (np.concatenate([self.groups[g] for g in groups]) if len(groups)
+             else np.zeros(0, np.int64),
+             np.cumsum([len(self.groups[g]) for g in groups]).tolist())
+            for groups in self.groups_on_weekday]
         self.questions: deque[Need] = deque()
         self.credit = 0.0  # unused fractional host capacity carried to the next day
         self.overloaded_days = 0

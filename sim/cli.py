@@ -132,6 +132,7 @@ KPI_MEANING = {
     "volunteers_dropped": "volunteers who quit",
     "bystander_unanswered": "needs seen by 2+ people of whom nobody acted",
     "place_overloaded_days": "meeting-place days over host capacity",
+    "familiarity_ties_formed": "ties formed at meeting places",
 }
 
 

@@ -184,6 +184,8 @@ class Neighbourhood(mesa.Model):
                 self._new_volunteer(self.resident_agents[int(rid)])
         self.volunteers_recruited = 0
         self.volunteers_dropped = 0
+        self.familiarity_ties = 0  # new ties formed at meeting places
+        self.familiarity_ties_counted = 0  # of these, formed after the warm-up
 
         self.datacollector = mesa.DataCollector(model_reporters=self._daily_reporters())
 
@@ -201,9 +203,9 @@ class Neighbourhood(mesa.Model):
         n = self.n_residents
         visitor = rng.random(n) < mp.share_visitors
         place_of = rng.integers(0, mp.n_places, size=n)
-        for k in range(mp.n_places):
-            members = np.flatnonzero(visitor & (place_of == k))
-            self.places.append(MeetingPlace(self, k, members))
+        for k in range(mp.n_places):  # members in random order, cut into groups
+            members = rng.permutation(np.flatnonzero(visitor & (place_of == k)))
+            self.places.append(MeetingPlace(self, k, members, mp.group_size))
         self.place_of = np.where(visitor, place_of, -1)
 
     def _new_volunteer(self, resident: Resident) -> None:
@@ -574,51 +576,72 @@ class Neighbourhood(mesa.Model):
         self.schedule(self.now + self.scenario.seeking.patience_days, "patience",
                       (need, need.step))
 
-    def _visits(self) -> None:
-        """Today's visits: familiarity forms, needs surface, volunteers are recruited."""
+    def _visits(self, d: int) -> None:
+        """Today's visits: familiarity forms, needs surface, volunteers are recruited.
+
+        The groups whose weekday it is meet; each member comes with probability
+        ``visits_per_year`` x 7 / 365 and meets others of the group who came.
+        """
         mp = self.scenario.meeting_places
-        rng, rng_np = self.rng_meet, self.rng_meet_np
+        p_come = mp.visits_per_year * 7.0 / 365.0
         for place in self.places:
-            m = len(place.members)
-            if m == 0:
+            members, ends = place.meeting_on_weekday[d % 7]
+            if not len(members):
                 continue
-            count = rng_np.poisson(m * mp.visits_per_year / 365.0)
-            if count == 0:
-                continue
-            seats = rng_np.integers(0, m, size=count)  # visitors, by position in members
-            visitors, seats = place.members[seats].tolist(), seats.tolist()
-            place.visits += count
-            familiarity, ties = place.familiarity, self.residents.ties
-            for v, seat in zip(visitors, seats, strict=True):
-                met_today = [int(rng.random() * count) for _ in range(mp.contacts_per_visit)]
-                met_today = [k for k in met_today if visitors[k] != v]
-                contacts = [visitors[k] for k in met_today]
-                for k in met_today:
-                    pair = pair_index(seat, seats[k])
-                    met = familiarity[pair]
-                    if met < mp.visits_for_familiarity:
-                        familiarity[pair] = met = met + 1
-                        if met == mp.visits_for_familiarity:
-                            ties[v].add(visitors[k])
-                            ties[visitors[k]].add(v)
-                need = self.open_need_of.get(v)
-                if (need is not None and need.state in BYSTANDER_STATES and contacts
-                        and rng.random() < mp.p_notice_visit):
-                    owner = rng.random() < self.p_owner_at_place
-                    for i, c in enumerate(contacts):
-                        flags = rule.TIE if c in ties[v] else 0
-                        if owner and i == 0:
-                            flags |= rule.OWNER
-                        need.aware[c] = need.aware.get(c, 0) | flags
-                    need.n_aware_max = max(need.n_aware_max, len(need.aware))
-                    self.events.log(need.id, "noticed at the meeting place", self.now,
-                                   PLACE + place.index)
-                    self._reschedule_bystanders(need)
-                if (self.scenario.volunteers.initiative
-                        and self.resident_agents[v].volunteer is None
-                        and rng.random() < self.scenario.volunteers.p_recruit_visit):
-                    self._new_volunteer(self.resident_agents[v])
-                    self.volunteers_recruited += self.now >= self.stats_from
+            came = np.flatnonzero(self.rng_meet_np.random(len(members)) < p_come)
+            who, came = members[came].tolist(), came.tolist()
+            place.visits += len(came)
+            lo = start = 0
+            for g, end in zip(place.groups_on_weekday[d % 7], ends, strict=True):
+                hi = bisect.bisect_left(came, end, lo)
+                if hi > lo:
+                    self._meeting(place, g, who[lo:hi], [c - start for c in came[lo:hi]])
+                lo, start = hi, end
+
+    def _meeting(self, place: MeetingPlace, g: int, visitors: list[int], seats: list[int]
+                 ) -> None:
+        """The visitors of group ``g`` (at these seats in the group) meet each other."""
+        mp = self.scenario.meeting_places
+        rng, count = self.rng_meet, len(visitors)
+        counting = self.now >= self.stats_from
+        familiarity, ties = place.familiarity[g], self.residents.ties
+        for v, seat in zip(visitors, seats, strict=True):
+            met_today = [int(rng.random() * count) for _ in range(mp.contacts_per_visit)]
+            met_today = [k for k in met_today if visitors[k] != v]
+            contacts = [visitors[k] for k in met_today]
+            for k in met_today:
+                pair = pair_index(seat, seats[k])
+                met = familiarity[pair]
+                if met < mp.visits_for_familiarity:
+                    familiarity[pair] = met = met + 1
+                    if met == mp.visits_for_familiarity and visitors[k] not in ties[v]:
+                        ties[v].add(visitors[k])
+                        ties[visitors[k]].add(v)
+                        self.familiarity_ties += 1
+                        self.familiarity_ties_counted += counting
+            need = self.open_need_of.get(v)
+            if (need is not None and need.state in BYSTANDER_STATES and contacts
+                    and rng.random() < mp.p_notice_visit):
+                self._noticed_at_place(need, place, v, contacts)
+            if (self.scenario.volunteers.initiative
+                    and self.resident_agents[v].volunteer is None
+                    and rng.random() < self.scenario.volunteers.p_recruit_visit):
+                self._new_volunteer(self.resident_agents[v])
+                self.volunteers_recruited += counting
+
+    def _noticed_at_place(self, need: Need, place: MeetingPlace, visitor: int,
+                          contacts: list[int]) -> None:
+        """Everyone the visitor met becomes aware; the first may be the named owner."""
+        owner = self.rng_meet.random() < self.p_owner_at_place
+        ties = self.residents.ties[visitor]
+        for i, c in enumerate(contacts):
+            flags = rule.TIE if c in ties else 0
+            if owner and i == 0:
+                flags |= rule.OWNER
+            need.aware[c] = need.aware.get(c, 0) | flags
+        need.n_aware_max = max(need.n_aware_max, len(need.aware))
+        self.events.log(need.id, "noticed at the meeting place", self.now, PLACE + place.index)
+        self._reschedule_bystanders(need)
 
     def _hosts(self, d: int) -> None:
         """Hosts plan the day's care questions; what they cannot take makes the place overloaded."""
@@ -837,7 +860,7 @@ class Neighbourhood(mesa.Model):
         if self.frontdesk is not None:
             self._desk(d)
         if self.places:
-            self._visits()
+            self._visits(d)
             self._hosts(d)
         if self.volunteers:
             for v in self.volunteers:
@@ -860,6 +883,7 @@ class Neighbourhood(mesa.Model):
             "slots": lambda m: m.slots,
             "volunteers_active": lambda m: len([v for v in m.volunteers if v.active]),
             "crises_cum": lambda m: m.crises,
+            "familiarity_ties_cum": lambda m: m.familiarity_ties,
             "place_questions": lambda m: sum(len([q for q in p.questions if q.state == "place"])
                                              for p in m.places),
             "desk_queue": lambda m: m.state_counts["desk"],

@@ -315,11 +315,17 @@ class MeetingPlaces:
         0.2, unit="share", lo=0.0, hi=1.0, label="Share of residents who visit",
         help="Share of residents who visit a meeting place at all.")
     visits_per_year: float = param(
-        24.0, unit="1/year", lo=0.0, hi=365.0, label="Visits per visitor",
-        help="Mean visits a year of a resident who visits.")
+        24.0, unit="1/year", lo=0.0, hi=52.0, label="Visits per visitor",
+        help="Mean visits a year of a resident who visits: they come to their group's weekly "
+        "meeting with probability visits_per_year x 7 / 365.")
+    group_size: int = param(
+        25, unit="members", lo=2, hi=500, label="Regulars per group",
+        help="Members of a place who come at the same weekly time (a coffee morning, a club). "
+        "Each member belongs to one group, which meets on a fixed weekday; the people met at "
+        "a visit are from the own group.")
     contacts_per_visit: int = param(
         2, unit="contacts", lo=0, hi=50, label="Contacts per visit",
-        help="Other visitors one visitor meets during a visit.")
+        help="Others of the own group one visitor meets during a visit.")
     visits_for_familiarity: int = param(
         3, unit="meetings", lo=1, hi=100, label="Meetings for familiarity",
         help="Repeated meetings after which two residents can place each other "

@@ -150,6 +150,7 @@ def summarise(model: Neighbourhood, requests: pd.DataFrame, days: int, warmup_da
         "volunteers_dropped": int(model.volunteers_dropped),
         "bystander_unanswered": int(((r["n_aware_max"] >= 2) & ~r["acted_by_aware"]).sum()),
         "place_overloaded_days": int(sum(p.overloaded_days for p in model.places)),
+        "familiarity_ties_formed": int(model.familiarity_ties_counted),
     }
 
 

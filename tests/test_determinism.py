@@ -162,33 +162,3 @@ def test_stepping_equals_running():
         pd.testing.assert_frame_equal(getattr(a, frame), getattr(b, frame),
                                       obj=f"{frame} stepped vs run (expected identical)")
     assert_same_summary(a.summary, b.summary, "stepped vs run")
-
-
-# --- how the model stores its state does not change the run -------------------------------
-
-
-def test_familiarity_storage_does_not_change_the_run(monkeypatch):
-    """Small places count meetings in a byte table, very large ones in a dict: same run."""
-    import sim.agents
-
-    busy = {**SMALL, "meeting_places.visits_per_year": 150.0,
-            "meeting_places.contacts_per_visit": 4, "meeting_places.visits_for_familiarity": 2}
-    scenario = sim.load_scenario("dordrecht_meeting_place", busy)
-
-    def final_state(dense_pairs_max: int):
-        monkeypatch.setattr(sim.agents, "DENSE_PAIRS_MAX", dense_pairs_max)
-        s = sim.Simulation(scenario, seed=3, days=150)
-        start = sum(len(t) for t in s.model.residents.ties)
-        table = s.model.places[0].familiarity
-        return s.run(), start, [set(t) for t in s.model.residents.ties], table
-
-    dense, ties_start, ties_dense, table_dense = final_state(sim.agents.DENSE_PAIRS_MAX)
-    sparse, _, ties_sparse, table_sparse = final_state(0)
-    assert isinstance(table_dense, bytearray) and isinstance(table_sparse, dict), \
-        "expected a byte table by default and a dict when the place is over the limit"
-    assert sum(len(t) for t in ties_dense) > ties_start, \
-        "expected repeated meetings to form familiarity ties in this busy setting"
-    assert ties_dense == ties_sparse, "expected the same familiarity ties from both storages"
-    for frame in ("daily", "requests", "events"):
-        pd.testing.assert_frame_equal(getattr(dense, frame), getattr(sparse, frame),
-                                      obj=f"{frame} (expected identical for both storages)")

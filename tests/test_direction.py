@@ -20,10 +20,11 @@ PRESET = "schiedam_walk_in"
 SEEDS = tuple(range(8))
 DAYS = 240
 BASE = {"population.n_residents": 2000}
-LOADED = {**BASE, "wijkteam.caseload_max": 7}  # 3-5 professionals: a long waiting list
+LOADED = {**BASE, "wijkteam.caseload_max": 6}  # 3-5 professionals: a long waiting list
 PROFESSIONALS = (3, 4, 5)
 DIFFUSION_T = (0.0, 0.6, 1.2)
 RELUCTANCE = (0.2, 0.4, 0.7)
+VISITS = (6.0, 12.0, 24.0)
 
 
 def variant(start: dict[str, Any], **changes: Any) -> tuple[tuple[str, Any], ...]:
@@ -48,6 +49,7 @@ VARIANTS = {
     ("access", "vraagwijzer"): base(access__policy="vraagwijzer"),
     ("access", "walk_in"): base(access__policy="walk_in"),
     **{("reluctance", x): base(population__reluctance_ask_mean=x) for x in RELUCTANCE},
+    **{("visits", v): base(meeting_places__visits_per_year=v) for v in VISITS},
 }
 
 
@@ -157,4 +159,16 @@ def test_reluctance_to_ask_lowers_the_answered_share(runs, low, high):
     b = values(runs, ("reluctance", high), "answered_share")
     assert b.mean() < a.mean(), \
         f"expected a lower answered share with reluctance_ask_mean {high} than with {low}: " \
+        + paired(a, b)
+
+
+# --- meeting places ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fewer,more", steps(VISITS))
+def test_more_regular_visits_form_more_familiarity_ties(runs, fewer, more):
+    a = values(runs, ("visits", fewer), "familiarity_ties_formed")
+    b = values(runs, ("visits", more), "familiarity_ties_formed")
+    assert (b > a).all(), \
+        f"expected more familiarity ties with {more} visits a year than with {fewer}: " \
         + paired(a, b)

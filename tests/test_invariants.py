@@ -313,3 +313,57 @@ def test_pair_index_numbers_every_pair_once():
     assert all(index[i, j] == index[j, i] for i, j in index), "expected a symmetric index"
     assert sorted(set(index.values())) == list(range(m * (m - 1) // 2)), \
         f"expected the {m * (m - 1) // 2} pairs numbered 0..{m * (m - 1) // 2 - 1} once each"
+
+
+# --- meeting places: regulars in weekly groups ------------------------------------------
+
+
+def _place_run(days: int, **overrides):
+    scenario = sim.load_scenario("dordrecht_meeting_place", {**SMALL, **overrides})
+    simulation = sim.Simulation(scenario, seed=5, days=days)
+    before = [set(t) for t in simulation.model.residents.ties]
+    result = simulation.run()
+    return simulation.model, before, result
+
+
+def test_familiarity_ties_join_members_of_one_group():
+    """Familiarity forms between people who come at the same time, nowhere else."""
+    model, before, result = _place_run(180)
+    group_of = {int(r): (p.index, g) for p in model.places
+                for g, members in enumerate(p.groups) for r in members}
+    new = {(a, b) for a, ties in enumerate(model.residents.ties) for b in ties - before[a]
+           if a < b}
+    assert len(new) > 100, f"expected familiarity ties to form in half a year, got {len(new)}"
+    strangers = [(a, b) for a, b in new if a not in group_of or group_of[a] != group_of.get(b)]
+    assert not strangers, f"expected new ties only within a group, got {strangers[:5]}"
+    assert model.familiarity_ties == len(new), \
+        f"expected the counter ({model.familiarity_ties}) to count the {len(new)} new ties"
+    assert result.summary["familiarity_ties_formed"] == len(new), \
+        "expected familiarity_ties_formed to count every new tie (no warm-up)"
+    cum = result.daily["familiarity_ties_cum"]
+    assert cum.is_monotonic_increasing and cum.iloc[-1] == len(new), \
+        "expected the daily count of familiarity ties to rise to the number formed"
+
+
+def test_groups_partition_the_members_and_meet_once_a_week():
+    model, _, _ = _place_run(1, **{"meeting_places.group_size": 7})
+    for place in model.places:
+        joined = np.concatenate(place.groups) if place.groups else np.array([], int)
+        assert sorted(joined.tolist()) == sorted(place.members.tolist()), \
+            "expected the groups to hold every member exactly once"
+        assert all(len(g) <= 7 for g in place.groups), "expected groups of at most group_size"
+        meeting = sorted(g for w in range(7) for g in place.groups_on_weekday[w])
+        assert meeting == list(range(len(place.groups))), \
+            "expected each group to meet on exactly one weekday"
+
+
+def test_visits_per_member_match_visits_per_year():
+    """52 weeks: each member comes to 52 meetings with probability visits x 7 / 365."""
+    visits = 30.0
+    model, _, _ = _place_run(364, **{"meeting_places.visits_per_year": visits})
+    members = sum(len(p.members) for p in model.places)
+    p = visits * 7 / 365
+    expected, se = members * 52 * p, math.sqrt(members * 52 * p * (1 - p))
+    got = sum(p.visits for p in model.places)
+    assert abs(got - expected) < 4 * se, \
+        f"expected {expected:.0f} visits (+-4 SE = {4 * se:.0f}) in 52 weeks, got {got}"

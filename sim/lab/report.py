@@ -20,7 +20,8 @@ import pandas as pd
 
 #: Daily columns worth a panel, in this order, when they vary.
 DAILY_SERIES = ("waitlist_length", "active_cases", "open_needs", "crises_cum",
-                "volunteers_active", "place_questions", "desk_queue", "withdrawn")
+                "volunteers_active", "place_questions", "desk_queue", "withdrawn",
+                "familiarity_ties_cum")
 URGENCY_ORDER = ("low", "medium", "high")
 #: Links carrying less than this share of the requests are left out of the Sankey.
 SANKEY_MIN_SHARE = 0.002
