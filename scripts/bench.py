@@ -13,9 +13,12 @@ their set-up. Wall time cannot settle it alone: work that is exactly linear stil
 costs a little more per unit as its data outgrow the processor's caches and
 address-translation buffers (the 1x neighbourhood's run fits the 32 MB last-level
 cache, the larger ones' do not), and over this tenfold range an n log n algorithm
-would differ from a linear one by an exponent of only 0.1. The bench prints the
-wall-time growth from 1x to 5x and the exponent b of time ~ residents^b over 1x to
-10x, and requires b <= 1.10, which rejects work growing faster than n^1.1.
+would differ from a linear one by an exponent of only 0.1, less than this
+machine's noise moves it between two runs (1.05 and 1.10 in two runs of the same
+code). With valgrind installed the bench also counts the machine instructions per
+resident-day at 1x and 5x, which do not depend on the machine's state, and requires
+them within 5% of linear. The wall-time growth from 1x to 5x and the exponent b of
+time ~ residents^b over 1x to 10x are printed beside the verdict.
 
 Wall time on a shared virtual machine varies by 15-40% from one run to the next,
 so the configurations alternate over several rounds and each size's best time is
@@ -25,6 +28,7 @@ used; the spread of the within-round ratios is printed too.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -83,7 +87,8 @@ def instructions(preset: str, overrides: dict, days: int) -> int:
     out = subprocess.run(["valgrind", "--tool=cachegrind", "--cache-sim=no",
                           "--cachegrind-out-file=/dev/null", sys.executable, "-c", COUNTED_CHILD,
                           preset, json.dumps(overrides), str(days)],
-                         capture_output=True, text=True, check=True, cwd=ROOT)
+                         capture_output=True, text=True, check=True, cwd=ROOT,
+                         env={**os.environ, "PYTHONHASHSEED": "0"})
     match = re.search(r"I\s+refs:\s+([\d,]+)", out.stderr)
     if match is None:
         raise RuntimeError(f"no instruction count in valgrind's output: {out.stderr[-500:]}")
@@ -91,7 +96,7 @@ def instructions(preset: str, overrides: dict, days: int) -> int:
 
 
 def instructions_per_resident_day(preset: str, sizes: dict[str, tuple[dict, int]],
-                                  days: int = 60) -> dict[str, float]:
+                                  days: int = 180) -> dict[str, float]:
     """Instructions per resident-day of the days alone (a run of ``days`` minus a 1-day
     run), per size; valgrind runs slowly, so the counts run on two processes."""
     jobs = [(label, d) for label in sizes for d in (days, 1)]
@@ -193,10 +198,9 @@ def main() -> None:
           "the cost per event rises as the data outgrow the processor's caches: "
           + ", ".join(f"{rows[x]['us_per_resident_day'] / rows[x]['events_per_resident_day']:.1f}"
                       for x in scaled) + " us per event")
-    linear = (max(work, work_ten) <= 1.05 and idle_us < 0.05 * one["us_per_resident_day"]
-              and exponent <= 1.10)
-    criteria = ("events per resident-day within 5% at 5x and 10x, an idle resident-day < 5% "
-                "of the 1x cost, exponent <= 1.10")
+    linear = max(work, work_ten) <= 1.05 and idle_us < 0.05 * one["us_per_resident_day"]
+    criteria = ("judged by the work: events per resident-day within 5% at 5x and 10x, an idle "
+                "resident-day < 5% of the 1x cost")
     if shutil.which("valgrind"):
         labels = {1: "1 neighbourhood", 5: "5x neighbourhood (team, places, desk x5)"}
         counted = instructions_per_resident_day(
@@ -204,7 +208,7 @@ def main() -> None:
                      for label in labels.values()})
         i1, i5 = counted[labels[1]], counted[labels[5]]
         grows = 5 * i5 / i1
-        print(f"instructions (valgrind, days 2-60): {i1:,.0f} per resident-day at 1x, "
+        print(f"instructions (valgrind, days 2-180): {i1:,.0f} per resident-day at 1x, "
               f"{i5:,.0f} at 5x: 5x the neighbourhood takes {grows:.2f}x the instructions "
               "(5.00x = linear)")
         linear = linear and grows <= 5.25
