@@ -95,8 +95,10 @@ class Professional(mesa.Agent):
 
 
 def pair_counts(n_members: int) -> bytearray:
-    """Meetings per pair of members of one group (up to the familiarity threshold), a
-    byte per pair by triangular index: 300 bytes for a group of 25."""
+    """Meetings per pair of a group's members, up to the familiarity threshold.
+
+    One byte per pair, by triangular index (:func:`pair_index`): 300 bytes for 25.
+    """
     return bytearray(n_members * (n_members - 1) // 2)
 
 
