@@ -97,8 +97,9 @@ def instructions(preset: str, overrides: dict, days: int) -> int:
 
 def instructions_per_resident_day(preset: str, sizes: dict[str, tuple[dict, int]],
                                   days: int = 180) -> dict[str, float]:
-    """Instructions per resident-day of the days alone (a run of ``days`` minus a 1-day
-    run), per size; valgrind runs slowly, so the counts run on two processes."""
+    """Instructions per resident-day, per size, without imports and set-up: a run of
+    ``days`` minus a 1-day run, each with its result frames. Valgrind runs slowly, so
+    the counts run on two processes."""
     jobs = [(label, d) for label in sizes for d in (days, 1)]
     with ThreadPoolExecutor(2) as pool:
         counts = dict(zip(jobs, pool.map(lambda job: instructions(preset, sizes[job[0]][0],
