@@ -38,15 +38,17 @@ from pathlib import Path
 
 import numpy as np
 
+import sim
+
 ROOT = Path(__file__).resolve().parent.parent
 CHILD = r"""
 import json, resource, sys, time
 import sim
-overrides = json.loads(sys.argv[2])
-scenario = sim.load_scenario(sys.argv[1], overrides)
+preset, overrides, seed, days = sys.argv[1], json.loads(sys.argv[2]), *map(int, sys.argv[3:])
+scenario = sim.load_scenario(preset, overrides)
 Simulation = sim.Simulation  # import the model (Mesa, pandas) before the clock starts
 t0 = time.perf_counter()
-simulation = Simulation(scenario, seed=int(sys.argv[3]), days=365)
+simulation = Simulation(scenario, seed=seed, days=days)
 t1 = time.perf_counter()
 result = simulation.run()
 wall = time.perf_counter() - t0
@@ -62,31 +64,11 @@ SCALED_WITH_NEIGHBOURHOOD = ("wijkteam.n_professionals", "meeting_places.n_place
                              "frontdesk.capacity_per_day", "volunteers.n_initial")
 
 
-def sim_scenario(preset: str):
-    import sim
-
-    return sim.load_scenario(preset)
-
-
-def sim_defaults(preset: str) -> dict:
-    scenario = sim_scenario(preset)
-    keys = ("population.n_residents", *SCALED_WITH_NEIGHBOURHOOD)
-    return {key: scenario.get(key) for key in keys}
-
-
-COUNTED_CHILD = r"""
-import json, sys
-import sim
-scenario = sim.load_scenario(sys.argv[1], json.loads(sys.argv[2]))
-sim.run(scenario, seed=1, days=int(sys.argv[3]))
-"""
-
-
 def instructions(preset: str, overrides: dict, days: int) -> int:
     """Machine instructions of a run, counted by valgrind: the same on every machine state."""
     out = subprocess.run(["valgrind", "--tool=cachegrind", "--cache-sim=no",
-                          "--cachegrind-out-file=/dev/null", sys.executable, "-c", COUNTED_CHILD,
-                          preset, json.dumps(overrides), str(days)],
+                          "--cachegrind-out-file=/dev/null", sys.executable, "-c", CHILD,
+                          preset, json.dumps(overrides), "1", str(days)],
                          capture_output=True, text=True, check=True, cwd=ROOT,
                          env={**os.environ, "PYTHONHASHSEED": "0"})
     match = re.search(r"I\s+refs:\s+([\d,]+)", out.stderr)
@@ -109,8 +91,8 @@ def instructions_per_resident_day(preset: str, sizes: dict[str, tuple[dict, int]
 
 
 def run_once(preset: str, overrides: dict, seed: int) -> dict:
-    out = subprocess.run([sys.executable, "-c", CHILD, preset, json.dumps(overrides), str(seed)],
-                         capture_output=True, text=True, check=True, cwd=ROOT)
+    out = subprocess.run([sys.executable, "-c", CHILD, preset, json.dumps(overrides), str(seed),
+                          "365"], capture_output=True, text=True, check=True, cwd=ROOT)
     return json.loads(out.stdout)
 
 
@@ -128,7 +110,6 @@ def bench_elephant() -> None:
     """The elephant table a trainer waits for: 10,000 trials x 5 group sizes."""
     import time
 
-    import sim
     from sim.elephant import elephant_table
 
     rule = sim.load_scenario("validation/darley_latane").bystander
@@ -140,13 +121,14 @@ def bench_elephant() -> None:
 
 def main() -> None:
     preset = "schiedam_walk_in"
-    base = sim_defaults(preset)
+    scenario = sim.load_scenario(preset)
+    base = {key: scenario.get(key)
+            for key in ("population.n_residents", *SCALED_WITH_NEIGHBOURHOOD)}
     n = base["population.n_residents"]
     def whole(k: int) -> dict:
         return {"population.n_residents": k * n,
                 **{key: base[key] * k for key in SCALED_WITH_NEIGHBOURHOOD}}
 
-    scenario = sim_scenario(preset)
     configs = {
         "1 neighbourhood": {"population.n_residents": n},
         "5x residents, same needs and visits (idle)": {

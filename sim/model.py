@@ -584,15 +584,16 @@ class Neighbourhood(mesa.Model):
         """
         mp = self.scenario.meeting_places
         p_come = mp.visits_per_year * 7.0 / 365.0
+        weekday = d % 7
         for place in self.places:
-            members, ends = place.meeting_on_weekday[d % 7]
+            members, ends = place.meeting_on_weekday[weekday]
             if not len(members):
                 continue
             came = np.flatnonzero(self.rng_meet_np.random(len(members)) < p_come)
             who, came = members[came].tolist(), came.tolist()
             place.visits += len(came)
             lo = start = 0
-            for g, end in zip(place.groups_on_weekday[d % 7], ends, strict=True):
+            for g, end in zip(place.groups_on_weekday[weekday], ends, strict=True):
                 hi = bisect.bisect_left(came, end, lo)
                 if hi > lo:
                     self._meeting(place, g, who[lo:hi], [c - start for c in came[lo:hi]])
