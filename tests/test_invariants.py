@@ -361,9 +361,9 @@ def test_visits_per_member_match_visits_per_year():
     """52 weeks: each member comes to 52 meetings with probability visits x 7 / 365."""
     visits = 30.0
     model, _, _ = _place_run(364, **{"meeting_places.visits_per_year": visits})
-    members = sum(len(p.members) for p in model.places)
+    members = sum(len(place.members) for place in model.places)
     p = visits * 7 / 365
     expected, se = members * 52 * p, math.sqrt(members * 52 * p * (1 - p))
-    got = sum(p.visits for p in model.places)
+    got = sum(place.visits for place in model.places)
     assert abs(got - expected) < 4 * se, \
         f"expected {expected:.0f} visits (+-4 SE = {4 * se:.0f}) in 52 weeks, got {got}"
