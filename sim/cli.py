@@ -108,66 +108,15 @@ def print_json(x: Any) -> None:
 
 # --- run ------------------------------------------------------------------------------
 
-#: What each summary key means, for the table; keys not listed are shown bare.
-KPI_MEANING = {
-    "requests": "needs that arose after the warm-up",
-    "answered": "of them answered, by anyone",
-    "answered_share": "share answered",
-    "informal_share": "share of the answered by neighbours, volunteers, meeting places",
-    "unanswered_end": "still unanswered at the end",
-    "withdrawn": "given up by the resident",
-    "crises": "unanswered needs that became a crisis",
-    "wait_days_mean": "days from need to answer, mean",
-    "wait_days_p90": "days from need to answer, 90th percentile",
-    "queue_wait_days_mean": "days on the wijkteam waiting list, mean",
-    "queue_wait_days_mean_by_urgency": "days on the waiting list, by urgency at intake",
-    "wijkteam_intakes": "intakes by the wijkteam",
-    "waitlist_arrival_rate_per_day": "arrivals on the waiting list per day",
-    "utilization": "wijkteam caseload slots in use (time average)",
-    "waitlist_mean": "waiting-list length (time average)",
-    "waitlist_max": "longest waiting list",
-    "waitlist_end": "waiting list at the end",
-    "volunteers_active_end": "volunteers active at the end",
-    "volunteers_recruited": "volunteers recruited",
-    "volunteers_dropped": "volunteers who quit",
-    "bystander_unanswered": "needs seen by 2+ people of whom nobody acted",
-    "place_overloaded_days": "meeting-place days over host capacity",
-    "familiarity_ties_formed": "ties formed at meeting places",
-}
+def summary_table(summary: dict[str, Any], header: str) -> str:
+    """A run's KPIs as a table: flat name, value, meaning (from :mod:`sim.kpis`)."""
+    from .kpis import declaration, flatten, format_value
 
-
-def _is_share(key: str) -> bool:
-    return key.endswith("_share") or key == "utilization"
-
-
-def _fmt_value(key: str, v: Any) -> str:
-    v = jsonable(v)
-    if v is None:
-        return "n/a"
-    if isinstance(v, bool):
-        return str(v).lower()
-    if isinstance(v, int):
-        return f"{v:,}"
-    if isinstance(v, float):
-        return f"{100 * v:.1f}%" if _is_share(key) else f"{v:,.2f}"
-    return str(v)
-
-
-def summary_rows(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """``(key, formatted value, meaning)`` rows; a dict value becomes one row per entry."""
     rows = []
-    for key, value in summary.items():
-        meaning = KPI_MEANING.get(key, "")
-        if isinstance(value, dict):
-            for sub, v in value.items():
-                rows.append((f"{key}.{sub}", _fmt_value(key, v), f"{meaning}: {sub}"))
-        else:
-            rows.append((key, _fmt_value(key, value), meaning))
-    return rows
-
-
-def format_summary(summary: dict[str, Any], header: str) -> str:
-    rows = summary_rows(summary)
+    for name, value in flatten(summary).items():
+        k = declaration(name)
+        meaning = k.meaning_en + (f": {name.split('.', 1)[1]}" if k.by else "")
+        rows.append((name, format_value(name, value), meaning))
     wk = max(len(r[0]) for r in rows)
     wv = max(len(r[1]) for r in rows)
     lines = [header, f"{'kpi':<{wk}}  {'value':>{wv}}  meaning"]
@@ -216,7 +165,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         header = (f"{scenario.name} | seed {seed} | days {days} | warm-up {warmup} | "
                   f"code {code_version()}")
-        print(format_summary(result.summary, header))
+        print(summary_table(result.summary, header))
     if out is not None:
         try:
             written = result.write(out)

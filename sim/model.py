@@ -891,11 +891,27 @@ class Neighbourhood(mesa.Model):
         })
         return reporters
 
-    def time_averages(self, until: float) -> dict[str, float]:
-        """Time-averaged busy slots and waiting-list length since the warm-up."""
+    def counters(self, until: float) -> dict[str, float | int]:
+        """The model's own end-of-run figures the KPIs need (:mod:`sim.kpis`).
+
+        Time averages integrate busy slots and the waiting list exactly since the
+        warm-up; the other counts started at the warm-up too.
+        """
         self._mark(until)
         span = max(until - self.stats_from, 1e-12)
-        return {"slots_busy_mean": self._area_busy / span, "waitlist_mean": self._area_wait / span}
+        return {
+            "n_residents": self.n_residents,
+            "slots": self.slots,
+            "slots_busy_mean": self._area_busy / span,
+            "waitlist_mean": self._area_wait / span,
+            "waitlist_max": int(self.waitlist_max),
+            "waitlist_end": int(self.waitlist_len),
+            "volunteers_active_end": int(sum(v.active for v in self.volunteers)),
+            "volunteers_recruited": int(self.volunteers_recruited),
+            "volunteers_dropped": int(self.volunteers_dropped),
+            "place_overloaded_days": int(sum(p.overloaded_days for p in self.places)),
+            "familiarity_ties_formed": int(self.familiarity_ties_counted),
+        }
 
 
 def _geometric(u: float, q: float) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,18 +12,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from . import kpis
 from .eventlog import resource_names
-from .model import KINDS, UNANSWERED, URGENCIES
+from .kpis import Observed
 from .outputs import atomic_write, jsonable
 from .params import Scenario, flat, to_dict
 from .version import code_version
+from .vocabulary import KINDS, URGENCIES
 
 if TYPE_CHECKING:
     from .model import Neighbourhood
-
-#: Routes that are not the wijkteam or the front desk.
-INFORMAL_OUTCOMES = ("informal", "volunteer", "meeting_place")
-
 
 def scenario_hash(scenario: Scenario) -> str:
     """A short fingerprint of every parameter value, to tell scenarios apart in outputs."""
@@ -114,49 +111,7 @@ def build_result(model: Neighbourhood, days: int, warmup_days: int) -> RunResult
 
 def summarise(model: Neighbourhood, requests: pd.DataFrame, days: int, warmup_days: int
               ) -> dict[str, Any]:
-    """The KPIs, over requests created after the warm-up."""
-    r = requests[requests["day_created"] >= warmup_days]
-    n = len(r)
-    answered = r["day_answered"].notna()
-    informal = r["outcome"].isin(INFORMAL_OUTCOMES)
-    waits = r.loc[answered, "wait_days"]
-    queued = r["queue_wait_days"].notna()
-    qw = r.loc[queued, "queue_wait_days"]
-    by_urgency = {
-        u: _mean(r.loc[queued & (r["urgency_intake"] == u), "queue_wait_days"]) for u in URGENCIES
-    }
-    avg = model.time_averages(float(days))
-    span = max(days - warmup_days, 1)
-    return {
-        "requests": int(n),
-        "answered": int(answered.sum()),
-        "answered_share": _ratio(answered.sum(), n),
-        "informal_share": _ratio(informal.sum(), answered.sum()),
-        "unanswered_end": int(r["state"].isin(list(UNANSWERED)).sum()),
-        "withdrawn": int((r["state"] == "withdrawn").sum()),
-        "crises": int(r["crisis"].sum()),
-        "wait_days_mean": _mean(waits),
-        "wait_days_p90": float(np.quantile(waits, 0.9)) if len(waits) else math.nan,
-        "queue_wait_days_mean": _mean(qw),
-        "queue_wait_days_mean_by_urgency": by_urgency,
-        "wijkteam_intakes": int(r["day_intake"].notna().sum()),
-        "waitlist_arrival_rate_per_day": float(r["day_queued"].notna().sum()) / span,
-        "utilization": avg["slots_busy_mean"] / model.slots if model.slots else math.nan,
-        "waitlist_mean": avg["waitlist_mean"],
-        "waitlist_max": int(model.waitlist_max),
-        "waitlist_end": int(model.waitlist_len),
-        "volunteers_active_end": int(sum(v.active for v in model.volunteers)),
-        "volunteers_recruited": int(model.volunteers_recruited),
-        "volunteers_dropped": int(model.volunteers_dropped),
-        "bystander_unanswered": int(((r["n_aware_max"] >= 2) & ~r["acted_by_aware"]).sum()),
-        "place_overloaded_days": int(sum(p.overloaded_days for p in model.places)),
-        "familiarity_ties_formed": int(model.familiarity_ties_counted),
-    }
-
-
-def _mean(s: pd.Series) -> float:
-    return float(s.mean()) if len(s) else math.nan
-
-
-def _ratio(a: float, b: float) -> float:
-    return float(a) / float(b) if b else math.nan
+    """Every declared KPI (:mod:`sim.kpis`), over requests created after the warm-up."""
+    observed = Observed(requests[requests["day_created"] >= warmup_days],
+                        model.counters(float(days)), max(days - warmup_days, 1))
+    return kpis.compute(observed)

@@ -50,10 +50,10 @@ def _executor(command: str, args: argparse.Namespace):
 def _kpi_list(command: str, text: str | None) -> list[str] | None:
     if not text:
         return None
-    from .experiment import kpi_names
+    from ..kpis import flat_names
 
     kpis = [k.strip() for k in text.split(",") if k.strip()]
-    known = kpi_names()
+    known = flat_names()
     for k in kpis:
         if k not in known:
             raise InputError(command, "--kpis", k, "unknown KPI; KPIs are: " + ", ".join(known))

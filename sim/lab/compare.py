@@ -22,9 +22,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..kpis import flat_names
 from ..scenario import InputError, resolve
 from .executors import Executor
-from .experiment import experiment_from_text, kpi_names
+from .experiment import experiment_from_text
 
 CONFIDENCE = 0.95
 COLUMNS = ["kpi", "scenario", "reference", "n", "mean", "sd", "ci_lo", "ci_hi", "n_pairs",
@@ -76,7 +77,7 @@ def compare_runs(runs: pd.DataFrame, kpis: Sequence[str] | None = None,
     if runs.empty:
         return pd.DataFrame(columns=COLUMNS)
     order = list(scenarios) if scenarios else list(dict.fromkeys(runs["scenario"]))
-    kpis = [k for k in (kpis or kpi_names()) if k in runs.columns]
+    kpis = [k for k in (kpis or flat_names()) if k in runs.columns]
     ref = order[0]
     rows = []
     by = {s: runs[runs["scenario"] == s].set_index("seed") for s in order}

@@ -53,7 +53,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import functools
 import hashlib
 import math
 import os
@@ -63,6 +62,7 @@ from typing import Any
 
 import numpy as np
 
+from ..kpis import flat_names
 from ..params import SPECS, Spec
 from ..scenario import _MISSING, InputError, check_int, check_value, resolve
 
@@ -95,31 +95,6 @@ def _err(where: str, key: str, value: Any, allowed: str) -> InputError:
 
 
 # --- KPIs -----------------------------------------------------------------------
-
-
-def flatten_summary(summary: dict[str, Any]) -> dict[str, Any]:
-    """A run summary as flat KPIs; a nested dict becomes ``key.sub`` columns."""
-    out: dict[str, Any] = {}
-    for key, value in summary.items():
-        if isinstance(value, dict):
-            for sub, v in value.items():
-                out[f"{key}.{sub}"] = v
-        else:
-            out[key] = value
-    return out
-
-
-@functools.cache
-def kpi_names() -> tuple[str, ...]:
-    """Every KPI a run reports, flattened, read off a two-day run of a tiny neighbourhood.
-
-    Taken from the code rather than typed here, so a new KPI is known at once.
-    """
-    from ..api import run
-    from ..params import Scenario
-
-    tiny = Scenario().with_values({"population.n_residents": 20})
-    return tuple(flatten_summary(run(tiny, seed=0, days=2).summary))
 
 
 # --- factors ----------------------------------------------------------------------
@@ -225,7 +200,7 @@ class Experiment:
 
     @property
     def kept_kpis(self) -> tuple[str, ...]:
-        return self.kpis or kpi_names()
+        return self.kpis or flat_names()
 
     @property
     def design_seed(self) -> int:
@@ -344,7 +319,7 @@ def experiment_from_tree(tree: dict, where: str, text: str, base_dir: Path | Non
     kpis = out.get("kpis", [])
     if not isinstance(kpis, list) or not all(isinstance(k, str) for k in kpis):
         raise _err(where, "output.kpis", kpis, "must be a list of KPI names")
-    known = kpi_names()
+    known = flat_names()
     for k in kpis:
         if k not in known:
             close = difflib.get_close_matches(k, known, n=1)

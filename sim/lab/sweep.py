@@ -47,13 +47,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..kpis import flatten
 from ..outputs import atomic_write, jsonable
 from ..params import SPECS, Scenario
 from ..scenario import _MISSING, InputError, build, flatten_tree, read_toml, resolve
 from ..version import code_version
 from .design import Point, crossed_factors, make_points, problem, sampled_factors
 from .executors import Executor, ProcessExecutor
-from .experiment import Experiment, flatten_summary, inner_message
+from .experiment import Experiment, inner_message
 
 FORMAT = "samenspel-sweep/1"
 PART_DIRS = ("runs", "daily", "routes", "waits", "failures")
@@ -155,7 +156,7 @@ def execute(task: RunTask) -> dict[str, Any]:
                          warmup_days=task.warmup_days)
         else:
             result = task.model(task.scenario, task.seed, task.days, task.warmup_days)
-        out: dict[str, Any] = {"ok": True, "kpis": flatten_summary(result.summary)}
+        out: dict[str, Any] = {"ok": True, "kpis": flatten(result.summary)}
         if task.daily:
             out["daily"] = result.daily
         if task.routes or task.waits:

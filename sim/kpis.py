@@ -1,0 +1,293 @@
+"""Every KPI a run reports, declared once.
+
+As parameters are declared once in :mod:`sim.params`, each KPI is declared here
+once: its name, unit, a label and a meaning in Dutch and in English, whether more
+is better, whether it is a count to show per 1,000 residents a year, the exact
+definition in words, and the function that computes it. The run summary, the
+command line's table, ``compare``, the HTML report, the docs (ODD 4.11) and the
+dashboard all read these declarations, so a new KPI is one declaration plus its
+computation, and no list of KPI names is typed anywhere else.
+
+A KPI is computed from an :class:`Observed`: the requests created after the
+warm-up (the set R of ODD 4.11) and the model's end-of-run counters.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .vocabulary import INFORMAL_OUTCOMES, UNANSWERED, URGENCIES
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What the KPIs are computed from.
+
+    ``requests`` is the set R: requests created on or after the warm-up, one row each
+    (the ``requests`` frame of ODD 4.11). ``counters`` holds the model's own
+    end-of-run figures (time averages, volunteers, meeting places; see
+    :meth:`sim.model.Neighbourhood.counters`). ``span_days`` is the counted period.
+    """
+
+    requests: pd.DataFrame
+    counters: dict[str, Any]
+    span_days: int
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI. ``better`` is ``"higher"``, ``"lower"`` or ``None`` (descriptive)."""
+
+    name: str
+    unit: str
+    label_en: str
+    label_nl: str
+    meaning_en: str
+    meaning_nl: str
+    definition: str
+    better: str | None
+    per_1000_year: bool
+    compute: Callable[[Observed], Any]
+    by: tuple[str, ...] = ()  # categories of a KPI reported per category, as ``name.cat``
+
+    @property
+    def is_share(self) -> bool:
+        return self.unit == "share"
+
+    def label(self, lang: str = "en") -> str:
+        return self.label_nl if lang == "nl" else self.label_en
+
+    def meaning(self, lang: str = "en") -> str:
+        return self.meaning_nl if lang == "nl" else self.meaning_en
+
+
+# --- computations ------------------------------------------------------------------
+
+
+def _mean(s: pd.Series) -> float:
+    return float(s.mean()) if len(s) else math.nan
+
+
+def _ratio(a: float, b: float) -> float:
+    return float(a) / float(b) if b else math.nan
+
+
+def _answered(o: Observed) -> pd.Series:
+    return o.requests["day_answered"].notna()
+
+
+def _queued_waits(o: Observed) -> pd.Series:
+    r = o.requests
+    return r.loc[r["queue_wait_days"].notna(), "queue_wait_days"]
+
+
+def _answered_waits(o: Observed) -> pd.Series:
+    return o.requests.loc[_answered(o), "wait_days"]
+
+
+def _p90(s: pd.Series) -> float:
+    return float(np.quantile(s, 0.9)) if len(s) else math.nan
+
+
+def _by_urgency(o: Observed) -> dict[str, float]:
+    r = o.requests
+    queued = r["queue_wait_days"].notna()
+    return {u: _mean(r.loc[queued & (r["urgency_intake"] == u), "queue_wait_days"])
+            for u in URGENCIES}
+
+
+def _counter(name: str) -> Callable[[Observed], Any]:
+    return lambda o: o.counters[name]
+
+
+# --- the declarations, in the order tables show them ---------------------------------
+
+_DECLARED = (
+    Kpi("requests", "requests", "Requests", "Hulpvragen",
+        "needs that arose after the warm-up", "hulpvragen die na de inloopperiode ontstonden",
+        "number of requests in R", None, True,
+        lambda o: int(len(o.requests))),
+    Kpi("answered", "requests", "Answered", "Beantwoord",
+        "of them answered, by anyone", "daarvan beantwoord, door wie dan ook",
+        "requests in R whose help started (`day_answered` set: informal, volunteer, host or "
+        "desk help, or a wijkteam case), whether or not it has ended", "higher", True,
+        lambda o: int(_answered(o).sum())),
+    Kpi("answered_share", "share", "Share answered", "Aandeel beantwoord",
+        "share answered", "aandeel beantwoord",
+        "`answered / requests`", "higher", False,
+        lambda o: _ratio(_answered(o).sum(), len(o.requests))),
+    Kpi("informal_share", "share", "Answered informally", "Informeel beantwoord",
+        "share of the answered by neighbours, volunteers, meeting places",
+        "aandeel van de beantwoorde door buren, vrijwilligers, ontmoetingsplekken",
+        "requests in R with outcome `informal`, `volunteer` or `meeting_place`, divided by "
+        "`answered` (not by all requests)", None, False,
+        lambda o: _ratio(o.requests["outcome"].isin(INFORMAL_OUTCOMES).sum(),
+                         _answered(o).sum())),
+    Kpi("unanswered_end", "requests", "Still unanswered", "Nog onbeantwoord",
+        "still unanswered at the end", "aan het eind nog onbeantwoord",
+        "requests in R still in an unanswered state at the end (including `waitlist`, "
+        "`desk`, `referred`)", "lower", False,
+        lambda o: int(o.requests["state"].isin(list(UNANSWERED)).sum())),
+    Kpi("withdrawn", "requests", "Gave up", "Afgehaakt",
+        "given up by the resident", "opgegeven door de bewoner",
+        "requests in R in state `withdrawn` (gave up, or dropped out at the desk)", "lower", True,
+        lambda o: int((o.requests["state"] == "withdrawn").sum())),
+    Kpi("crises", "requests", "Crises", "Crises",
+        "unanswered needs that became a crisis", "onbeantwoorde vragen die een crisis werden",
+        "requests in R that reached a crisis", "lower", True,
+        lambda o: int(o.requests["crisis"].sum())),
+    Kpi("wait_days_mean", "days", "Days to an answer", "Dagen tot antwoord",
+        "days from need to answer, mean (answered only)",
+        "dagen van vraag tot antwoord, gemiddeld (alleen beantwoorde)",
+        "mean of `day_answered - day_created` over answered requests in R", "lower", False,
+        lambda o: _mean(_answered_waits(o))),
+    Kpi("wait_days_p90", "days", "Days to an answer, slowest 10%",
+        "Dagen tot antwoord, traagste 10%",
+        "days from need to answer, 90th percentile (answered only)",
+        "dagen van vraag tot antwoord, 90e percentiel (alleen beantwoorde)",
+        "90th percentile (NumPy linear interpolation) of `day_answered - day_created` over "
+        "answered requests in R", "lower", False,
+        lambda o: _p90(_answered_waits(o))),
+    Kpi("queue_wait_days_mean", "days", "Days on the waiting list (served)",
+        "Dagen op de wachtlijst (geholpen)",
+        "days on the wijkteam waiting list, mean over those whose case started",
+        "dagen op de wachtlijst van het wijkteam, gemiddeld over wie geholpen werd",
+        "mean wijkteam queue wait over requests in R whose case has started, **including "
+        "zero waits** (a free slot on arrival); requests still waiting at the end and those "
+        "who gave up while waiting are not included", "lower", False,
+        lambda o: _mean(_queued_waits(o))),
+    Kpi("queue_wait_days_mean_by_urgency", "days", "Days on the waiting list by urgency",
+        "Dagen op de wachtlijst per urgentie",
+        "days on the waiting list, by urgency at intake (served only)",
+        "dagen op de wachtlijst, per urgentie bij aanmelding (alleen geholpen)",
+        "the same, per urgency on arrival at the wijkteam (`urgency_intake`)", "lower", False,
+        _by_urgency, by=URGENCIES),
+    Kpi("wijkteam_intakes", "requests", "Wijkteam intakes", "Aanmeldingen wijkteam",
+        "intakes by the wijkteam", "aanmeldingen bij het wijkteam",
+        "requests in R that arrived at the wijkteam (`day_intake` set), including those the "
+        "team referred on to informal help", None, True,
+        lambda o: int(o.requests["day_intake"].notna().sum())),
+    Kpi("waitlist_arrival_rate_per_day", "requests/day", "Waiting-list arrivals per day",
+        "Instroom wachtlijst per dag",
+        "arrivals on the waiting list per day", "instroom op de wachtlijst per dag",
+        "requests in R that joined the wijkteam queue (`day_queued` set), divided by "
+        "`max(days - warmup_days, 1)`", None, False,
+        lambda o: float(o.requests["day_queued"].notna().sum()) / o.span_days),
+    Kpi("utilization", "share", "Caseload in use", "Bezetting caseload",
+        "wijkteam caseload slots in use (time average)",
+        "bezette caseloadplekken van het wijkteam (tijdgemiddelde)",
+        "time-averaged number of busy slots from `warmup_days` to the end, divided by "
+        "`slots`", None, False,
+        lambda o: _ratio(o.counters["slots_busy_mean"], o.counters["slots"])),
+    Kpi("waitlist_mean", "requests", "Waiting list", "Wachtlijst",
+        "waiting-list length (time average)", "lengte van de wachtlijst (tijdgemiddelde)",
+        "time-averaged waiting-list length from `warmup_days` to the end", "lower", False,
+        _counter("waitlist_mean")),
+    Kpi("waitlist_max", "requests", "Longest waiting list", "Langste wachtlijst",
+        "longest waiting list", "langste wachtlijst",
+        "largest waiting-list length from `warmup_days` on: checked at the start of every day "
+        "and whenever a request joins the list", "lower", False,
+        _counter("waitlist_max")),
+    Kpi("waitlist_end", "requests", "Waiting list at the end", "Wachtlijst aan het eind",
+        "waiting list at the end", "wachtlijst aan het eind",
+        "waiting-list length at the end", "lower", False,
+        _counter("waitlist_end")),
+    Kpi("volunteers_active_end", "volunteers", "Active volunteers", "Actieve vrijwilligers",
+        "volunteers active at the end", "actieve vrijwilligers aan het eind",
+        "volunteers active at the end", "higher", False,
+        _counter("volunteers_active_end")),
+    Kpi("volunteers_recruited", "volunteers", "Volunteers recruited", "Vrijwilligers geworven",
+        "volunteers recruited", "geworven vrijwilligers",
+        "volunteers recruited at or after `warmup_days`", "higher", True,
+        _counter("volunteers_recruited")),
+    Kpi("volunteers_dropped", "volunteers", "Volunteers who quit", "Gestopte vrijwilligers",
+        "volunteers who quit", "vrijwilligers die stopten",
+        "volunteers who dropped out at or after `warmup_days`", "lower", True,
+        _counter("volunteers_dropped")),
+    Kpi("bystander_unanswered", "requests", "Seen, nobody acted", "Gezien, niemand deed iets",
+        "needs seen by 2+ people of whom nobody acted",
+        "vragen die 2 of meer mensen zagen en waarop niemand van hen in actie kwam",
+        "requests in R that two or more people were aware of at some time (`n_aware_max >= 2`) "
+        "and on which none of the aware people acted (`acted_by_aware` false), whatever else "
+        "happened to them; household members count as aware", "lower", True,
+        lambda o: int(((o.requests["n_aware_max"] >= 2) & ~o.requests["acted_by_aware"]).sum())),
+    Kpi("place_overloaded_days", "days", "Meeting-place days overloaded",
+        "Overbelaste dagen ontmoetingsplek",
+        "meeting-place days over host capacity", "dagen dat een ontmoetingsplek overvraagd was",
+        "sum over places of the days d >= `warmup_days` on which, after the hosts' morning "
+        "planning, their queue still held a question in state `place`", "lower", False,
+        _counter("place_overloaded_days")),
+    Kpi("familiarity_ties_formed", "ties", "Familiarity ties formed", "Nieuwe bekenden",
+        "ties formed at meeting places", "banden ontstaan op ontmoetingsplekken",
+        "ties formed at meeting places on days d >= `warmup_days` between residents who were "
+        "not tied before (7.8)", "higher", True,
+        _counter("familiarity_ties_formed")),
+)
+
+#: Every KPI by name, in table order.
+KPIS: dict[str, Kpi] = {k.name: k for k in _DECLARED}
+
+
+def compute(observed: Observed) -> dict[str, Any]:
+    """The run summary: every declared KPI's value, by name, in table order."""
+    return {k.name: k.compute(observed) for k in KPIS.values()}
+
+
+def flat_names() -> tuple[str, ...]:
+    """Every KPI as a flat column name: a per-category KPI gives ``name.category`` each."""
+    return tuple(name for name, _ in iter_flat())
+
+
+def iter_flat() -> Iterator[tuple[str, Kpi]]:
+    """``(flat name, declaration)`` of every KPI column, in table order."""
+    for k in KPIS.values():
+        if k.by:
+            for cat in k.by:
+                yield f"{k.name}.{cat}", k
+        else:
+            yield k.name, k
+
+
+def declaration(flat_name: str) -> Kpi:
+    """The declaration behind a flat column name such as ``queue_wait_days_mean_by_urgency.low``."""
+    return KPIS[flat_name.split(".", 1)[0]]
+
+
+def flatten(summary: dict[str, Any]) -> dict[str, Any]:
+    """A run summary as flat KPI columns; a per-category value becomes ``name.category``."""
+    out: dict[str, Any] = {}
+    for key, value in summary.items():
+        if isinstance(value, dict):
+            for sub, v in value.items():
+                out[f"{key}.{sub}"] = v
+        else:
+            out[key] = value
+    return out
+
+
+def per_1000_year(value: float, n_residents: int, span_days: float) -> float:
+    """A count over ``span_days`` as a rate per 1,000 residents a year."""
+    if not n_residents or not span_days:
+        return math.nan
+    return float(value) * 1000.0 / n_residents * 365.0 / span_days
+
+
+def format_value(name: str, value: Any) -> str:
+    """A KPI value as a table shows it: shares in percent, counts with separators."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{100 * value:.1f}%" if declaration(name).is_share else f"{value:,.2f}"
+    return str(value)
