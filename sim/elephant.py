@@ -1,7 +1,7 @@
 """The elephant in the room: one need that several people see, and who acts.
 
 Two tools for trainers, both built on the shared diffusion rule
-:func:`sim.bystander.p_act` (the same rule the neighbourhood model uses):
+:func:`sim.submodels.bystander.p_act` (the same rule the neighbourhood model uses):
 
 * :class:`ElephantDemo` steps a single need day by day, so a dashboard can show
   who is aware, each person's chance to act today, and the day somebody finally
@@ -34,10 +34,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .bystander import DIRECT, OWNER, TIE, p_act
 from .params import Bystander
 from .scenario import InputError, check_int
 from .streams import generator, scalar
+from .submodels.bystander import DIRECT, OWNER, TIE, p_act
 
 __all__ = ["MAX_BYSTANDERS", "MAX_TRIALS", "ElephantDemo", "bystander_flags", "elephant_table"]
 
@@ -178,7 +178,7 @@ def elephant_table(rule: Bystander, bystanders: Sequence[int], trials: int, seed
     "diffusion" uses ``rule`` with diffusion of responsibility on; "independent" the
     same rule with it off (``dataclasses.replace(rule, diffusion=False)``), so each
     person acts with ``p1`` whatever ``n`` is. Each person's daily chance comes from
-    :func:`sim.bystander.p_act` with ``p1`` (default ``rule.p_act_day``) and their
+    :func:`sim.submodels.bystander.p_act` with ``p1`` (default ``rule.p_act_day``) and their
     flags (see :func:`bystander_flags`; all off by default).
 
     Definitions, over ``trials`` independent trials per group size:

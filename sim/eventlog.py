@@ -17,13 +17,7 @@ from array import array
 import numpy as np
 import pandas as pd
 
-#: Who or what handles a step. A resource code is ``kind << 32 | index``; the kinds
-#: in INDEXED are one of many (resident 12 is ``resident:12``), the others unique.
-RESOURCE_KINDS = ("", "resident", "professional", "place", "volunteer", "vraagwijzer",
-                  "initiative", "crisis service")
-INDEXED = frozenset(RESOURCE_KINDS[1:5])
-(NO_RESOURCE, RESIDENT, PROFESSIONAL, PLACE, VOLUNTEER, VRAAGWIJZER, INITIATIVE,
- CRISIS_SERVICE) = (k << 32 for k in range(len(RESOURCE_KINDS)))
+from .vocabulary import INDEXED, RESOURCE_KINDS
 
 
 def resource_name(code: int) -> str:

@@ -8,6 +8,7 @@ residents and the same needs, and their difference is low-noise.
 
 from __future__ import annotations
 
+import math
 import random
 import zlib
 
@@ -41,3 +42,8 @@ def scalar(seed: int, name: str, *extra: int) -> random.Random:
     """A fast stdlib generator for one-at-a-time draws in hot loops."""
     state = seed_sequence(seed, name, *extra, _STDLIB).generate_state(4, dtype=np.uint64)
     return random.Random(int.from_bytes(state.tobytes(), "little"))
+
+
+def expo(u: float) -> float:
+    """An Exp(1) draw from a uniform in [0, 1): how a need's own uniforms become durations."""
+    return -math.log1p(-u)

@@ -7,6 +7,9 @@ ODD section 2.3 defines the states and outcomes.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
 KINDS = ("practical", "social", "ongoing", "complex")
 PRACTICAL, SOCIAL, ONGOING, COMPLEX = range(4)
 #: Kinds that neighbours, volunteers, hosts and the desk can answer themselves.
@@ -27,3 +30,81 @@ INFORMAL_OUTCOMES = ("informal", "volunteer", "meeting_place")
 
 #: Routes a need has tried, as bits of ``Need.tried``.
 TRIED_INITIATIVE, TRIED_PLACE, TRIED_FORMAL = 1, 2, 4
+
+#: How far formal and informal help work as one (ODD 7.13), as a number 1/3 .. 1.
+INTEGRATION_LEVEL = {"verbinden": 1 / 3, "samenwerken": 2 / 3, "samenspel": 1.0}
+
+#: A need's own uniform draws, one column each (common random numbers per need: a
+#: need meets the same luck under every policy). Column name, and what it decides.
+UNIFORMS = {
+    "voice": "whether the resident voices the need at all (7.3)",
+    "delay": "how long the resident waits before asking (7.3)",
+    "route": "whether the resident asks their own network first (7.3)",
+    "trust": "whether the resident turns to formal help when informal routes fail (7.3)",
+    "service": "how long a wijkteam case lasts (7.11)",
+    "escalate_low": "when low urgency rises to medium (7.12)",
+    "escalate_medium": "when medium urgency rises to high (7.12)",
+    "escalate_high": "when high urgency becomes a crisis (7.12)",
+    "withdraw": "how long the resident's patience lasts before giving up (7.12)",
+    "dropout": "whether the resident drops out after the desk's referral (7.9)",
+    "resolve": "whether the desk answers a simple question itself (7.9)",
+    "refer": "whether a professional passes the request to informal help (7.10)",
+    "place": "whether the resident asks at their meeting place (7.3)",
+    "tie": "which tie the resident asks (7.3)",
+    "help": "how long informal, volunteer, host or desk help lasts (7.6)",
+    "referral_delay": "how long the referral from desk to wijkteam takes (7.9)",
+    "place_pick": "which meeting place a professional refers to (7.10)",
+}
+N_U = len(UNIFORMS)
+(U_VOICE, U_DELAY, U_ROUTE, U_TRUST, U_SVC, U_ESC_LOW, U_ESC_MEDIUM, U_ESC_HIGH, U_WITHDRAW,
+ U_DROPOUT, U_RESOLVE, U_REFER, U_PLACE, U_TIE, U_HELP, U_REFERRAL_DELAY, U_PLACE_PICK
+ ) = range(N_U)
+
+#: Who or what handles a step. A resource code is ``kind << 32 | index``; the kinds
+#: in INDEXED are one of many (resident 12 is ``resident:12``), the others unique.
+RESOURCE_KINDS = ("", "resident", "professional", "place", "volunteer", "vraagwijzer",
+                  "initiative", "crisis service")
+INDEXED = frozenset(RESOURCE_KINDS[1:5])
+(NO_RESOURCE, RESIDENT, PROFESSIONAL, PLACE, VOLUNTEER, VRAAGWIJZER, INITIATIVE,
+ CRISIS_SERVICE) = (k << 32 for k in range(len(RESOURCE_KINDS)))
+
+
+class Need:
+    """One help request, from arising to its outcome: the record every submodel passes on.
+
+    Two counters make scheduled events go stale (ODD 3.3): ``route_step`` bumps with
+    every state change and invalidates pending ``ask``, ``match`` and ``patience``
+    events; ``bystander_draw`` bumps with every new draw of the bystander schedule and
+    invalidates pending ``act`` and ``notice`` events.
+    """
+
+    __slots__ = ("id", "resident", "kind", "urgency", "urgency_start", "urgency_intake",
+                 "t_arise", "t_answered", "t_closed", "t_intake", "t_queue", "queue_wait",
+                 "state", "route", "outcome", "crisis", "aware", "n_aware_max",
+                 "acted_by_aware", "bystander_draw", "route_step", "u", "tried", "repeat_of",
+                 "helper", "overloaded")
+
+    def __init__(self, nid: int, resident: int, kind: int, urgency: int, t: float,
+                 u: Sequence[float], repeat_of: int = -1):
+        self.id = nid
+        self.resident = resident
+        self.kind = kind
+        self.urgency = self.urgency_start = urgency
+        self.urgency_intake = -1
+        self.t_arise = t
+        self.t_answered = self.t_closed = self.t_intake = self.t_queue = math.nan
+        self.queue_wait = math.nan
+        self.state = ""
+        self.route: list[str] = []
+        self.outcome = ""
+        self.crisis = False
+        self.aware: dict[int, int] | None = {}  # person -> bystander flags; None once ended
+        self.n_aware_max = 0
+        self.acted_by_aware = False
+        self.bystander_draw = 0
+        self.route_step = 0
+        self.u: Sequence[float] | None = u  # the UNIFORMS row; None once the need has ended
+        self.tried = 0  # TRIED_* bits
+        self.repeat_of = repeat_of
+        self.helper = NO_RESOURCE  # resource code of who answered
+        self.overloaded = False

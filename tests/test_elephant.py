@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.bystander import DIRECT, OWNER, TIE, p_act
+from sim.submodels.bystander import DIRECT, OWNER, TIE, p_act
 from sim.elephant import ElephantDemo, elephant_table
 from sim.theory import DARLEY_LATANE_1968, p_any_independent, social_impact_p
 
@@ -138,7 +138,7 @@ def test_demo_uses_the_shared_rule(rule) -> None:
         f"expected bystander 0 asked directly, the last the owner, all tied; got {flags}")
     for b in demo.bystanders:
         assert b["p_today"] == p_act(rule, 4, b["flags"], 0.5), (
-            f"expected bystander {b['index']}'s chance from sim.bystander.p_act")
+            f"expected bystander {b['index']}'s chance from sim.submodels.bystander.p_act")
 
 
 def test_demo_default_p1_is_the_rule_daily_chance(rule) -> None:

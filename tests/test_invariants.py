@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.model import STATES, UNANSWERED
+from sim.vocabulary import STATES, UNANSWERED
 
 PRESETS = sim.list_presets()
 SMALL = {"population.n_residents": 2500}
@@ -68,7 +68,7 @@ def test_requests_are_in_exactly_one_known_state(result):
     assert len(req) > 0, "expected the run to create requests"
     assert req["state"].notna().all(), "expected every request to have a state"
     unknown = sorted(set(req["state"].astype(str)) - set(STATES))
-    assert not unknown, f"expected states from sim.model.STATES {STATES}, found {unknown}"
+    assert not unknown, f"expected states from sim.vocabulary.STATES {STATES}, found {unknown}"
     assert req["request_id"].tolist() == list(range(len(req))), \
         "expected request_id to be 0..n-1 in row order, one row per request"
 
@@ -257,6 +257,7 @@ def test_stepped_simulation_bookkeeping():
     scenario = sim.load_scenario("schiedam_walk_in_triage", STRESSED)
     s = sim.Simulation(scenario, seed=11, days=150)
     model = s.model
+    team = model.wijkteam
     cap = scenario.wijkteam.caseload_max
     for day in range(1, 151):
         s.step()
@@ -266,19 +267,19 @@ def test_stepped_simulation_bookkeeping():
         actual = {st: states.count(st) for st in STATES}
         assert counted == actual, f"day {day}: expected state_counts {actual}, got {counted}"
         assert set(states) <= set(STATES), f"day {day}: unknown states {set(states) - set(STATES)}"
-        assert 0 <= model.slots_busy <= model.slots, \
-            f"day {day}: expected 0 <= slots busy ({model.slots_busy}) <= slots ({model.slots})"
-        assert model.slots_busy == actual["in_care"], \
-            f"day {day}: expected slots busy {model.slots_busy} == cases in care " \
+        assert 0 <= team.slots_busy <= team.slots, \
+            f"day {day}: expected 0 <= slots busy ({team.slots_busy}) <= slots ({team.slots})"
+        assert team.slots_busy == actual["in_care"], \
+            f"day {day}: expected slots busy {team.slots_busy} == cases in care " \
             f"{actual['in_care']}"
-        loads = [len(p.cases) for p in model.professionals]
-        assert sum(loads) == model.slots_busy and max(loads) <= cap, \
-            f"day {day}: expected caseloads {loads} to sum to {model.slots_busy}, each <= {cap}"
-        assert model.waitlist_len >= 0, f"day {day}: negative waiting list {model.waitlist_len}"
-        assert model.waitlist_len == actual["waitlist"], \
-            f"day {day}: expected waiting list {model.waitlist_len} == requests in state " \
+        loads = [len(p.cases) for p in team.professionals]
+        assert sum(loads) == team.slots_busy and max(loads) <= cap, \
+            f"day {day}: expected caseloads {loads} to sum to {team.slots_busy}, each <= {cap}"
+        assert team.waitlist_len >= 0, f"day {day}: negative waiting list {team.waitlist_len}"
+        assert team.waitlist_len == actual["waitlist"], \
+            f"day {day}: expected waiting list {team.waitlist_len} == requests in state " \
             f"waitlist {actual['waitlist']}"
-        assert model.waitlist_max >= model.waitlist_len, f"day {day}: waitlist_max too small"
+        assert team.waitlist_max >= team.waitlist_len, f"day {day}: waitlist_max too small"
         for n in model.needs:
             if n.state in ANSWERED_STATES:
                 assert n.t_answered >= n.t_arise - EPS, f"day {day}: need {n.id} answered early"
@@ -306,7 +307,7 @@ def test_event_resources_are_named_consistently(result):
 
 def test_pair_index_numbers_every_pair_once():
     """The familiarity table's index is symmetric and one-to-one over unordered pairs."""
-    from sim.agents import pair_index
+    from sim.submodels.meeting_places import pair_index
 
     m = 40
     index = {(i, j): pair_index(i, j) for i in range(m) for j in range(m) if i != j}
@@ -329,15 +330,15 @@ def _place_run(days: int, **overrides):
 def test_familiarity_ties_join_members_of_one_group():
     """Familiarity forms between people who come at the same time, nowhere else."""
     model, before, result = _place_run(180)
-    group_of = {int(r): (p.index, g) for p in model.places
+    group_of = {int(r): (p.index, g) for p in model.meeting.places
                 for g, members in enumerate(p.groups) for r in members}
     new = {(a, b) for a, ties in enumerate(model.residents.ties) for b in ties - before[a]
            if a < b}
     assert len(new) > 100, f"expected familiarity ties to form in half a year, got {len(new)}"
     strangers = [(a, b) for a, b in new if a not in group_of or group_of[a] != group_of.get(b)]
     assert not strangers, f"expected new ties only within a group, got {strangers[:5]}"
-    assert model.familiarity_ties == len(new), \
-        f"expected the counter ({model.familiarity_ties}) to count the {len(new)} new ties"
+    assert model.meeting.ties_formed == len(new), \
+        f"expected the counter ({model.meeting.ties_formed}) to count the {len(new)} new ties"
     assert result.summary["familiarity_ties_formed"] == len(new), \
         "expected familiarity_ties_formed to count every new tie (no warm-up)"
     cum = result.daily["familiarity_ties_cum"]
@@ -347,7 +348,7 @@ def test_familiarity_ties_join_members_of_one_group():
 
 def test_groups_partition_the_members_and_meet_once_a_week():
     model, _, _ = _place_run(1, **{"meeting_places.group_size": 7})
-    for place in model.places:
+    for place in model.meeting.places:
         joined = np.concatenate(place.groups) if place.groups else np.array([], int)
         assert sorted(joined.tolist()) == sorted(place.members.tolist()), \
             "expected the groups to hold every member exactly once"
@@ -361,9 +362,9 @@ def test_visits_per_member_match_visits_per_year():
     """52 weeks: each member comes to 52 meetings with probability visits x 7 / 365."""
     visits = 30.0
     model, _, _ = _place_run(364, **{"meeting_places.visits_per_year": visits})
-    members = sum(len(place.members) for place in model.places)
+    members = sum(len(place.members) for place in model.meeting.places)
     p = visits * 7 / 365
     expected, se = members * 52 * p, math.sqrt(members * 52 * p * (1 - p))
-    got = sum(place.visits for place in model.places)
+    got = sum(place.visits for place in model.meeting.places)
     assert abs(got - expected) < 4 * se, \
         f"expected {expected:.0f} visits (+-4 SE = {4 * se:.0f}) in 52 weeks, got {got}"

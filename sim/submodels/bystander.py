@@ -9,7 +9,7 @@ diffusion off, ``t`` is 0 for everyone: each person decides independently.
 
 from __future__ import annotations
 
-from .params import Bystander
+from ..params import Bystander
 
 DIRECT = 1  # asked directly, personally
 TIE = 2  # household, neighbour, friend or familiarity tie to the person in need

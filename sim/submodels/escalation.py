@@ -1,0 +1,84 @@
+"""Escalation, crisis and withdrawal of needs left unanswered (ODD 7.12).
+
+Unanswered needs grow worse and can end in a crisis (the seed, DOMAIN.md): urgency
+rises a level after an exponential time with the level's mean, and a high-urgency
+need becomes a crisis, which the crisis service brings to the wijkteam. Residents
+also give up on a need that stays unanswered, sooner the more reluctant they are
+to ask. Both times come from the need's own uniforms, so they are the same under
+every policy (common random numbers).
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..streams import expo
+from ..vocabulary import (
+    CRISIS_SERVICE,
+    HIGH,
+    RESIDENT,
+    U_ESC_LOW,
+    U_WITHDRAW,
+    UNANSWERED,
+    URGENCIES,
+    Need,
+)
+
+
+class Escalation:
+    """Rising urgency, crises and residents giving up."""
+
+    def __init__(self, model) -> None:
+        self.m = model
+        self.s = model.scenario
+        self.schedule = model.calendar.schedule
+        self.crises = 0
+        model.calendar.on({"escalate": self.on_escalate, "withdraw": self.on_withdraw})
+
+    def start(self, need: Need, reluctance_ask: float) -> None:
+        """A new need's clocks: when the resident gives up, when urgency first rises."""
+        s, now = self.s, self.m.now
+        if s.withdrawal.enabled:
+            patience = expo(need.u[U_WITHDRAW]) * s.withdrawal.days_mean / (1.0 + reluctance_ask)
+            self.schedule(now + patience, "withdraw", need)
+        if s.escalation.enabled:
+            self._schedule(need, now)
+
+    def _schedule(self, need: Need, t: float) -> None:
+        e = self.s.escalation
+        mean = (e.low_to_medium_days, e.medium_to_high_days, e.high_to_crisis_days)[need.urgency]
+        u = need.u[U_ESC_LOW + need.urgency]
+        self.schedule(t + mean * expo(u), "escalate", (need, need.urgency))
+
+    def on_escalate(self, payload) -> None:
+        """Urgency rises (a waiting case moves up under urgency triage), or a crisis."""
+        need, level = payload
+        if need.state not in UNANSWERED or need.urgency != level or need.crisis:
+            return
+        m = self.m
+        if level < HIGH:
+            need.urgency = level + 1
+            m.events.log(need.id, f"urgency rises to {URGENCIES[level + 1]}", m.now,
+                         RESIDENT + need.resident)
+            if need.state == "waitlist" and m.wijkteam.triage_by_urgency \
+                    and not math.isnan(need.t_queue):
+                m.wijkteam.enqueue(need)
+            self._schedule(need, m.now)
+            return
+        need.crisis = True
+        self.crises += 1
+        m.events.log(need.id, "crisis", m.now, RESIDENT + need.resident)
+        if need.state != "waitlist":
+            need.route.append("crisis")
+            m.wijkteam.arrive(need, CRISIS_SERVICE)
+
+    def on_withdraw(self, need: Need) -> None:
+        if need.state in UNANSWERED:
+            self.withdraw(need, "withdraws")
+
+    def withdraw(self, need: Need, step: str) -> None:
+        """The resident gives up (``step`` says how)."""
+        self.m.wijkteam.leave_waitlist(need)
+        need.outcome = "withdrawn"
+        need.t_closed = self.m.now
+        self.m.transition(need, step, "withdrawn", RESIDENT + need.resident)

@@ -1,0 +1,44 @@
+"""Referral to informal help: formal-informal integration (ODD 7.10, 7.13).
+
+The seed's three levels of interplay (verbinden, samenwerken, samenspel) differ
+in how readily professionals pass a suitable request to informal helpers: a third
+of ``p_refer_informal_max`` at verbinden, two thirds at samenwerken, all of it at
+samenspel. A practical or social request is passed to the volunteer initiative if
+there is one and it was not tried, else to a meeting place.
+"""
+
+from __future__ import annotations
+
+from ..vocabulary import (
+    INTEGRATION_LEVEL,
+    TRIED_INITIATIVE,
+    TRIED_PLACE,
+    U_PLACE_PICK,
+    U_REFER,
+    Need,
+)
+
+
+class InformalReferral:
+    """Professionals (desk, wijkteam, outreach) passing requests to informal help."""
+
+    def __init__(self, model) -> None:
+        self.m = model
+        s = model.scenario
+        self.p_refer = s.wijkteam.p_refer_informal_max * INTEGRATION_LEVEL[s.access.integration]
+
+    def refer(self, need: Need, by: str) -> bool:
+        """Pass ``need`` to informal help if the professional does and a route is left."""
+        if need.u[U_REFER] >= self.p_refer:
+            return False
+        m = self.m
+        if m.volunteering.pool and not need.tried & TRIED_INITIATIVE:
+            need.route.append(f"{by} refers to informal help")
+            m.volunteering.ask(need)
+            return True
+        places = m.meeting.places
+        if places and not need.tried & TRIED_PLACE:
+            need.route.append(f"{by} refers to informal help")
+            m.meeting.ask(need, places[int(need.u[U_PLACE_PICK] * len(places))])
+            return True
+        return False

@@ -1,0 +1,166 @@
+"""The wijkteam: caseload slots, the waiting list, triage and overload (ODD 7.11).
+
+Each professional holds at most ``caseload_max`` cases; all slots together serve
+one waiting list, so with exponential case durations the team is an M/M/c queue
+and its waits can be checked against Erlang C (8.1). Triage is the queue
+discipline: first come first served, or non-preemptive urgency priority, where a
+waiting case whose urgency rises moves up (Cobham's formula for the per-class
+waits). A professional at or above the overload threshold falls back on routine
+(overvraging): the case lasts longer and may come back as a repeat request.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import deque
+from statistics import NormalDist
+
+from ..streams import expo, generator, scalar
+from ..vocabulary import N_U, PROFESSIONAL, SIMPLE_KINDS, U_SVC, Need
+
+_NORMAL = NormalDist()
+
+
+class Wijkteam:
+    """The team's slots, its waiting list and the time it spends on each case."""
+
+    def __init__(self, model, make_professional) -> None:
+        self.m = model
+        w = self.w = model.scenario.wijkteam
+        self.triage_by_urgency = model.scenario.access.triage == "urgency"
+        self.schedule = model.calendar.schedule
+        self.rng = scalar(model.seed, "wijkteam")
+        self.rng_np = generator(model.seed, "wijkteam")
+        self.professionals = [make_professional(j) for j in range(w.n_professionals)]
+        # (caseload, index) of every professional, least loaded first; stale entries
+        # (a load that has changed since) are skipped when met
+        self._by_load = [(0, j) for j in range(w.n_professionals)]
+        self.slots = w.n_professionals * w.caseload_max
+        self.slots_busy = 0
+        self.waitlist: list[deque[Need]] = [deque() for _ in range(3)]  # by triage class
+        self.waitlist_len = 0
+        self.waitlist_max = 0  # after the warm-up
+        self._area_busy = 0.0
+        self._area_wait = 0.0
+        self._t_mark = model.stats_from
+        # time on cases is what outreach leaves over (7.5)
+        self.duration_scale = w.case_duration_days_mean / (1.0 - w.share_outreach)
+        self._lognormal_sigma = math.sqrt(math.log1p(w.duration_cv ** 2))
+        self._factors = (w.duration_factor.practical, w.duration_factor.social,
+                         w.duration_factor.ongoing, w.duration_factor.complex)
+        model.calendar.on({"case_end": self.on_case_end})
+
+    def arrive(self, need: Need, resource: int) -> None:
+        """A request reaches the team: referred on to informal help, a free slot, or the list."""
+        m = self.m
+        need.t_intake = m.now
+        need.urgency_intake = need.urgency
+        m.transition(need, "arrives at the wijkteam", "waitlist", resource)
+        if (need.kind in SIMPLE_KINDS and need.repeat_of < 0 and not need.crisis
+                and m.referral.refer(need, "wijkteam")):
+            return
+        need.t_queue = m.now
+        self.waitlist_len += 1
+        if self.slots_busy < self.slots:
+            self._start_case(need)
+        else:
+            self.enqueue(need)
+            if m.now >= m.stats_from:
+                self.waitlist_max = max(self.waitlist_max, self.waitlist_len)
+
+    def enqueue(self, need: Need) -> None:
+        """Triage: one list for first come first served, one list per urgency otherwise."""
+        self.waitlist[need.urgency if self.triage_by_urgency else 0].append(need)
+
+    def _dequeue(self) -> Need | None:
+        """Next case: first come first served, or highest urgency first (non-preemptive).
+
+        A case re-queued when its urgency rose is met again in its old class and
+        skipped there.
+        """
+        for cls in (2, 1, 0):
+            q = self.waitlist[cls]
+            while q:
+                need = q.popleft()
+                if need.state == "waitlist" and (
+                        cls == 0 and not self.triage_by_urgency or need.urgency == cls):
+                    return need
+        return None
+
+    def _start_case(self, need: Need) -> None:
+        m, w = self.m, self.w
+        self.waitlist_len -= 1
+        prof = self._least_loaded()
+        need.overloaded = len(prof.cases) / w.caseload_max >= w.overload_threshold
+        self.slots_busy += 1
+        prof.cases.add(need.id)
+        need.queue_wait = m.now - need.t_queue
+        duration = self.duration_scale * self._factors[need.kind] * self._base_duration(
+            need.u[U_SVC])
+        if need.overloaded:
+            duration *= 1.0 + w.overload_duration_factor
+        m.answer(need, "wijkteam", PROFESSIONAL + prof.index, state="in_care")
+        self.schedule(m.now + duration, "case_end", (need, prof))
+
+    def _base_duration(self, u: float) -> float:
+        """A case duration of mean 1 from the need's own uniform: exponential or lognormal."""
+        if self.w.duration_distribution == "exponential":
+            return expo(u)
+        sigma = self._lognormal_sigma
+        return math.exp(sigma * _NORMAL.inv_cdf(min(max(u, 1e-12), 1 - 1e-12)) - sigma ** 2 / 2)
+
+    def _least_loaded(self):
+        """The professional with the fewest cases (the lowest index among equals)."""
+        heap = self._by_load
+        while True:
+            load, j = heapq.heappop(heap)
+            prof = self.professionals[j]
+            if len(prof.cases) == load:
+                heapq.heappush(heap, (load + 1, j))
+                if len(heap) > 4 * len(self.professionals):  # drop stale entries
+                    heap[:] = [(len(p.cases) + (p is prof), p.index) for p in self.professionals]
+                    heapq.heapify(heap)
+                return prof
+
+    def on_case_end(self, payload) -> None:
+        """The case ends; its slot goes to the next on the list; overload may bring it back."""
+        m = self.m
+        need, prof = payload
+        prof.cases.discard(need.id)
+        heapq.heappush(self._by_load, (len(prof.cases), prof.index))
+        self.slots_busy -= 1
+        need.t_closed = m.now
+        m.transition(need, "case ends", "closed", PROFESSIONAL + prof.index)
+        nxt = self._dequeue()
+        if nxt is not None:
+            self._start_case(nxt)
+        if need.overloaded and self.rng.random() < self.w.overload_p_repeat:
+            m.seeking.new_need(need.resident, need.kind, need.urgency,
+                              self.rng_np.random(N_U).tolist(), repeat_of=need.id)
+
+    def leave_waitlist(self, need: Need) -> None:
+        """A waiting request is gone (withdrawn); its stale list entry is skipped later."""
+        if need.state == "waitlist" and not math.isnan(need.t_queue):
+            self.waitlist_len -= 1
+
+    # --- observation ---------------------------------------------------------------
+
+    def mark(self, t: float) -> None:
+        """Integrate busy slots and waiting-list length over time (after the warm-up)."""
+        if t > self._t_mark:
+            dt = t - self._t_mark
+            self._area_busy += self.slots_busy * dt
+            self._area_wait += self.waitlist_len * dt
+            self._t_mark = t
+
+    def note_day_start(self, d: int) -> None:
+        """The waiting list's length at the start of a counted day may be its maximum."""
+        if d >= self.m.stats_from:
+            self.waitlist_max = max(self.waitlist_max, self.waitlist_len)
+
+    def time_averages(self, until: float) -> tuple[float, float]:
+        """Mean busy slots and waiting-list length from the warm-up to ``until``."""
+        self.mark(until)
+        span = max(until - self.m.stats_from, 1e-12)
+        return self._area_busy / span, self._area_wait / span
