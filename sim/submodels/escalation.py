@@ -33,6 +33,8 @@ class Escalation:
         self.s = model.scenario
         self.schedule = model.calendar.schedule
         self.crises = 0
+        e = self.s.escalation
+        self._days_mean = (e.low_to_medium_days, e.medium_to_high_days, e.high_to_crisis_days)
         model.calendar.on({"escalate": self.on_escalate, "withdraw": self.on_withdraw})
 
     def start(self, need: Need, reluctance_ask: float) -> None:
@@ -45,10 +47,9 @@ class Escalation:
             self._schedule(need, now)
 
     def _schedule(self, need: Need, t: float) -> None:
-        e = self.s.escalation
-        mean = (e.low_to_medium_days, e.medium_to_high_days, e.high_to_crisis_days)[need.urgency]
         u = need.u[U_ESC_LOW + need.urgency]
-        self.schedule(t + mean * expo(u), "escalate", (need, need.urgency))
+        self.schedule(t + self._days_mean[need.urgency] * expo(u), "escalate",
+                      (need, need.urgency))
 
     def on_escalate(self, payload) -> None:
         """Urgency rises (a waiting case moves up under urgency triage), or a crisis."""

@@ -57,7 +57,7 @@ class FormalAccess:
         simple = need.kind in SIMPLE_KINDS
         if simple and u[U_RESOLVE] < s.frontdesk.p_resolve:
             m.answer(need, "vraagwijzer", VRAAGWIJZER)
-            m.informal.ends_later(need, ("desk", 0))
+            m.informal.ends_later(need)
         elif simple and m.referral.refer(need, "vraagwijzer"):
             pass
         elif u[U_DROPOUT] < s.frontdesk.p_dropout_referral * (

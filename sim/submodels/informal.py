@@ -19,25 +19,28 @@ class InformalHelp:
         self.m = model
         self.s = model.scenario
         self.schedule = model.calendar.schedule
+        days = self.s.informal.help_days
+        self._help_days_mean = (days.practical, days.social, days.ongoing, days.ongoing)
         model.calendar.on({"help_end": self.on_help_end})
 
     def start(self, need: Need, person: int) -> None:
         """Resident ``person`` helps with ``need``."""
         self.m.informal_load[person] += 1
         self.m.answer(need, "informal", RESIDENT + person)
-        self.ends_later(need, ("resident", person))
+        self.ends_later(need, person=person)
 
-    def ends_later(self, need: Need, helper: tuple) -> None:
-        """Schedule the end of the help that just started; ``helper`` is freed then."""
-        days = self.s.informal.help_days
-        mean = (days.practical, days.social, days.ongoing, days.ongoing)[need.kind]
-        self.schedule(self.m.now + mean * expo(need.u[U_HELP]), "help_end", (need, helper))
+    def ends_later(self, need: Need, person: int = -1, volunteer=None) -> None:
+        """Schedule the end of the help that just started; the helping resident
+        ``person`` or ``volunteer`` (if either) is freed then."""
+        mean = self._help_days_mean[need.kind]
+        self.schedule(self.m.now + mean * expo(need.u[U_HELP]), "help_end",
+                      (need, person, volunteer))
 
     def on_help_end(self, payload) -> None:
-        need, (kind, who) = payload
-        if kind == "resident":
-            self.m.informal_load[who] -= 1
-        elif kind == "volunteer":
-            who.tasks -= 1
+        need, person, volunteer = payload
+        if person >= 0:
+            self.m.informal_load[person] -= 1
+        elif volunteer is not None:
+            volunteer.tasks -= 1
         need.t_closed = self.m.now
         self.m.transition(need, "help ends", "closed", need.helper)

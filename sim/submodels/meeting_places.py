@@ -166,7 +166,7 @@ class MeetingPlaces:
         m = self.m
         if need.kind in SIMPLE_KINDS:
             m.answer(need, "meeting_place", PLACE + place.index)
-            m.informal.ends_later(need, ("place", place.index))
+            m.informal.ends_later(need)
         elif self.s.wijkteam.share_outreach > 0:
             need.route.append("consultation hour")
             m.wijkteam.arrive(need, PLACE + place.index)

@@ -37,6 +37,8 @@ class Noticing:
         self.residents = model.residents
         self.schedule = model.calendar.schedule
         self.rng = scalar(model.seed, "bystander")
+        will = self.s.bystander.willingness
+        self._willingness = (will.practical, will.social, will.ongoing, will.complex)
         self.p_notice_day_by_block = self._notice_chances(model.outreach.p_found_day)
         model.calendar.on({"notice": self.on_notice, "act": self.on_act})
 
@@ -52,8 +54,7 @@ class Noticing:
             return s.bystander.p_act_day
         if self.m.informal_load[person] >= s.informal.capacity_tasks:
             return 0.0
-        will = s.bystander.willingness
-        w = (will.practical, will.social, will.ongoing, will.complex)[need.kind]
+        w = self._willingness[need.kind]
         return s.bystander.p_act_day * w * (1.0 - self.residents.reluctance_help[person])
 
     def reschedule(self, need: Need) -> None:

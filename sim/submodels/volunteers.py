@@ -98,4 +98,4 @@ class VolunteerInitiative:
         vol = free[int(self.rng.random() * len(free))]
         vol.tasks += 1
         self.m.answer(need, "volunteer", VOLUNTEER + vol.rid)
-        self.m.informal.ends_later(need, ("volunteer", vol))
+        self.m.informal.ends_later(need, volunteer=vol)
