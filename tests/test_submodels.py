@@ -1,0 +1,299 @@
+"""Each rule module on its own: a small hand-built situation and the rule's exact outcome.
+
+A tiny neighbourhood is built (no day is stepped, so no need has arisen), a request
+is made by hand with chosen uniforms, and one rule is called. The expected outcome
+follows from the rule's text in docs/ODD.md section 7.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+import pytest
+
+import sim
+import sim.vocabulary as vocabulary
+from sim.calendar import Calendar
+from sim.model import Neighbourhood
+from sim.submodels import bystander
+from sim.submodels.meeting_places import pair_counts, pair_index
+from sim.submodels.noticing import geometric, pick
+from sim.vocabulary import (
+    COMPLEX,
+    HIGH,
+    LOW,
+    MEDIUM,
+    N_U,
+    PRACTICAL,
+    PROFESSIONAL,
+    RESIDENT,
+    SOCIAL,
+    TRIED_INITIATIVE,
+    UNIFORMS,
+    Need,
+)
+
+TINY = {"population.n_residents": 60, "population.block_size": 10}
+
+
+def tiny(preset: str = "schiedam_walk_in", **overrides) -> Neighbourhood:
+    scenario = sim.load_scenario(preset, {**TINY, **overrides})
+    return Neighbourhood(scenario, seed=1)
+
+
+def hand_need(model: Neighbourhood, kind: int = PRACTICAL, urgency: int = LOW,
+              resident: int = 0, **uniforms: float) -> Need:
+    """A request made by hand: every uniform 0.5 unless named (``voice=0.1``)."""
+    u = [0.5] * N_U
+    for name, value in uniforms.items():
+        u[list(UNIFORMS).index(name)] = value
+    need = Need(len(model.needs), resident, kind, urgency, model.now, u)
+    model.needs.append(need)
+    model.set_state(need, "unvoiced")
+    return need
+
+
+def pending(model: Neighbourhood) -> list[tuple]:
+    """Every event on the calendar not yet handled, in time order."""
+    cal = model.calendar
+    entries = list(cal._heap) + list(cal._today)
+    entries += [e for bucket in cal._later.values() for e in bucket]
+    return sorted(entries)
+
+
+# --- vocabulary and calendar ---------------------------------------------------------
+
+
+def test_uniform_columns_are_named_in_declaration_order():
+    for i, name in enumerate(UNIFORMS):
+        short = {"service": "SVC", "escalate_low": "ESC_LOW", "escalate_medium": "ESC_MEDIUM",
+                 "escalate_high": "ESC_HIGH"}.get(name, name.upper())
+        assert getattr(vocabulary, f"U_{short}") == i, \
+            f"expected U_{short} to be column {i}, the position of {name!r} in UNIFORMS"
+
+
+def test_calendar_handles_events_in_time_order_ties_in_schedule_order():
+    cal, seen = Calendar(), []
+    cal.on({"x": seen.append})
+    for t, label in [(0.7, "c"), (0.2, "a"), (0.7, "d"), (1.5, "tomorrow"), (0.2, "b")]:
+        cal.schedule(t, "x", label)
+
+    class Clock:
+        now = 0.0
+
+    cal.open_day(0)
+    cal.run_day(Clock, lambda t: None)
+    assert seen == ["a", "b", "c", "d"], f"expected time order, ties as scheduled; got {seen}"
+    assert Clock.now == 1.0, "expected the clock at the end of the day"
+    with pytest.raises(ValueError, match="handled twice"):
+        cal.on({"x": print})
+
+
+def test_plan_day_carries_the_fraction_of_capacity_over():
+    """A desk of capacity 2.5 takes 2 and 3 requests on alternate days, spread over each."""
+    cal = Calendar()
+
+    class Desk:
+        credit = 0.0
+
+    class Request:
+        state = "desk"
+
+    queue = deque(Request() for _ in range(10))
+    taken = []
+    for d in range(4):
+        before = len(cal._later.get(d, []))
+        cal.plan_day(queue, Desk, 2.5, d, "desk", "desk")
+        times = sorted(e[0] for e in cal._later.get(d, []))
+        taken.append(len(times) - before)
+        n = taken[-1]
+        assert times == [d + (i + 0.5) / n for i in range(n)], \
+            f"expected day {d}'s requests at d + (i + 0.5)/{n}, got {times}"
+    assert taken == [2, 3, 2, 3], f"expected 2, 3, 2, 3 requests a day, got {taken}"
+
+
+# --- the bystander rule and noticing ---------------------------------------------------
+
+
+def test_bystander_rule_reductions_multiply_the_exponent():
+    rule = sim.load_scenario("schiedam_walk_in").bystander
+    t = rule.diffusion_t * (1 - rule.direct_request_reduction) * (1 - rule.familiarity_reduction)
+    got = bystander.p_act(rule, 4, bystander.DIRECT | bystander.TIE, 0.5)
+    assert got == pytest.approx(0.5 * 4 ** -t, rel=1e-12), \
+        f"expected p1 * n^-t with t reduced for a direct request and a tie, got {got}"
+
+
+def test_geometric_and_pick():
+    assert geometric(0.3, 1.0) == 1, "expected a certain daily event on day 1"
+    q = 0.2
+    assert geometric(1 - (1 - q) ** 3 + 1e-9, q) == 4, "expected the inverse of the geometric cdf"
+    assert pick([(7, 0.2), (8, 0.5), (9, 0.3)], 0.6) == 8, \
+        "expected the person whose cumulative share first reaches 0.6"
+
+
+def test_a_tie_who_is_asked_acts_on_the_drawn_day():
+    model = tiny()
+    need = hand_need(model, kind=PRACTICAL)
+    need.aware = {5: bystander.DIRECT | bystander.TIE}
+    model.noticing.reschedule(need)
+    acts = [e for e in pending(model) if e[2] == "act"]
+    assert len(acts) == 1 and acts[0][3] == (need, need.bystander_draw, 5), \
+        f"expected one act event for the only aware person, got {acts}"
+    model.informal_load[5] = model.scenario.informal.capacity_tasks
+    assert model.noticing.p_alone(5, need) == 0.0, "expected nobody acts while at capacity"
+
+
+# --- seeking, informal help, volunteers, meeting places --------------------------------
+
+
+def test_a_need_without_informal_routes_goes_to_formal_help_when_trusted():
+    model = tiny(**{"meeting_places.n_places": 0})
+    need = hand_need(model, kind=PRACTICAL, trust=0.0)
+    model.seeking.next_route(need)
+    assert need.state in ("waitlist", "in_care"), \
+        f"expected a walk-in at the wijkteam, got state {need.state!r}"
+    assert need.route[:2] == ["asks formal help", "arrives at the wijkteam"], \
+        f"expected the route to formal help, got {need.route}"
+    distrustful = hand_need(model, kind=PRACTICAL, resident=1, trust=0.999999)
+    model.seeking.next_route(distrustful)
+    assert distrustful.state == "unvoiced" and distrustful.route[-1] == "stops asking", \
+        "expected a resident who does not trust the team to stop asking"
+
+
+def test_older_and_vulnerable_residents_have_more_needs():
+    model = tiny()
+    nd, r = model.scenario.needs, model.residents
+    rates = model.seeking.rates_per_day()
+    for i in range(r.n):
+        expect = nd.rate_per_resident_year / 365.0
+        expect *= (1.0, nd.rate_factor_65_79, nd.rate_factor_80_plus)[r.age[i]]
+        expect *= nd.rate_factor_vulnerable if r.vulnerable[i] else 1.0
+        assert rates[i] == pytest.approx(expect, rel=1e-12), \
+            f"expected resident {i}'s rate {expect}, got {rates[i]}"
+
+
+def test_informal_help_occupies_the_helper_until_it_ends():
+    model = tiny()
+    need = hand_need(model, kind=SOCIAL)
+    model.informal.start(need, 7)
+    assert model.informal_load[7] == 1 and need.state == "helped", "expected help to start"
+    assert need.helper == RESIDENT + 7, "expected the helper recorded"
+    (end,) = [e for e in pending(model) if e[2] == "help_end"]
+    mean = model.scenario.informal.help_days.social
+    assert end[0] == pytest.approx(-math.log(0.5) * mean), "expected an exponential with u = 0.5"
+    model.informal.on_help_end(end[3])
+    assert model.informal_load[7] == 0 and need.state == "closed", "expected the helper freed"
+
+
+def test_a_volunteer_at_capacity_loses_motivation_and_drops_out():
+    model = tiny("vlaardingen_klussenbank")
+    v = model.scenario.volunteers
+    vol = model.volunteering.pool[0]
+    vol.tasks = v.capacity_tasks
+    vol.motivation = v.dropout_threshold + 0.5 * v.motivation_loss_overload_per_day
+    before = len(model.volunteering.pool)
+    model.volunteering.morning()
+    assert not vol.active and vol not in model.volunteering.pool, \
+        "expected the volunteer below the threshold to drop out"
+    assert len(model.volunteering.pool) == before - 1, "expected exactly one to leave"
+    assert model.volunteering.dropped == 1, "expected the dropout counted"
+    assert vol.rid not in model.volunteering.volunteer_of, "expected the resident free again"
+
+
+def test_familiarity_table_numbers_every_pair_once():
+    table = pair_counts(5)
+    assert len(table) == 10, "expected one byte per pair"
+    assert sorted(pair_index(i, j) for i in range(5) for j in range(i)) == list(range(10)), \
+        "expected the ten pairs numbered 0..9 once each"
+
+
+def test_contacts_at_a_place_become_aware_ties_flagged():
+    model = tiny("dordrecht_meeting_place")
+    place = model.meeting.places[0]
+    need = hand_need(model, kind=PRACTICAL, resident=0)
+    model.residents.ties[0].add(3)
+    model.meeting._noticed(need, place, 0, [3, 4])
+    assert need.aware[3] & bystander.TIE and not need.aware[4] & bystander.TIE, \
+        f"expected only the tied contact flagged as a tie, got {need.aware}"
+    assert need.n_aware_max == 2, "expected both contacts aware"
+
+
+# --- formal access, referral, the wijkteam, outreach, escalation -----------------------
+
+
+def test_the_desk_resolves_refers_or_loses_a_request():
+    model = tiny("rotterdam_vraagwijzer", **{"meeting_places.n_places": 0})
+    fd = model.scenario.frontdesk
+    resolved = hand_need(model, kind=PRACTICAL, resolve=fd.p_resolve / 2)
+    model.access.enter(resolved, "asks formal help")
+    model.access.on_desk((resolved, model.access.desk))
+    assert resolved.outcome == "vraagwijzer", "expected a simple question answered at the desk"
+    lost = hand_need(model, kind=COMPLEX, resident=1, dropout=0.0)
+    model.access.enter(lost, "asks formal help")
+    model.access.on_desk((lost, model.access.desk))
+    assert lost.state == "withdrawn" and lost.route[-1] == "drops out after referral", \
+        f"expected a dropout between desk and team, got {lost.route}"
+    referred = hand_need(model, kind=COMPLEX, resident=2, dropout=0.999999)
+    model.access.enter(referred, "asks formal help")
+    model.access.on_desk((referred, model.access.desk))
+    assert referred.state == "referred", "expected a complex request referred on"
+    model.access.on_referral(referred)
+    assert referred.state in ("waitlist", "in_care"), "expected the referral to arrive"
+
+
+def test_referral_goes_to_the_initiative_first():
+    model = tiny("vlaardingen_klussenbank", **{"access.integration": "samenspel"})
+    need = hand_need(model, kind=PRACTICAL, refer=0.0)
+    assert model.referral.refer(need, "wijkteam"), "expected a referral with u = 0"
+    assert need.state == "matching" and need.tried & TRIED_INITIATIVE, \
+        "expected the request passed to the volunteer initiative"
+    kept = hand_need(model, kind=PRACTICAL, resident=1, refer=0.999999)
+    assert not model.referral.refer(kept, "wijkteam"), "expected no referral with u near 1"
+
+
+def test_wijkteam_fills_slots_least_loaded_first_then_triages_by_urgency():
+    model = tiny(**{"wijkteam.n_professionals": 2, "wijkteam.caseload_max": 1,
+                    "access.triage": "urgency", "meeting_places.n_places": 0})
+    team = model.wijkteam
+    first, second = (hand_need(model, kind=COMPLEX, resident=i) for i in range(2))
+    team.arrive(first, RESIDENT)
+    team.arrive(second, RESIDENT)
+    assert first.helper == PROFESSIONAL + 0 and second.helper == PROFESSIONAL + 1, \
+        "expected the least-loaded professional, lowest index among equals"
+    assert first.queue_wait == 0.0, "expected no wait with a free slot"
+    low = hand_need(model, kind=COMPLEX, urgency=LOW, resident=2)
+    high = hand_need(model, kind=COMPLEX, urgency=HIGH, resident=3)
+    team.arrive(low, RESIDENT)
+    team.arrive(high, RESIDENT)
+    assert team.waitlist_len == 2 and low.state == high.state == "waitlist", \
+        "expected both to wait with every slot taken"
+    model.now = 5.0
+    team.on_case_end((first, team.professionals[0]))
+    assert high.state == "in_care" and low.state == "waitlist", \
+        "expected urgency triage to serve the high-urgency request first"
+    assert high.queue_wait == 5.0, "expected its wait from joining the list to the slot"
+
+
+def test_outreach_chance_and_what_the_professional_does():
+    model = tiny(**{"wijkteam.share_outreach": 0.2, "meeting_places.n_places": 0})
+    w = model.scenario.wijkteam
+    expect = min(1.0, w.n_professionals * 0.2 * w.outreach_contacts_per_day / 60)
+    assert model.outreach.p_found_day == expect, "expected contacts per day over residents"
+    need = hand_need(model, kind=COMPLEX)
+    model.outreach.act(need, 3)
+    assert need.route[0] == "found on outreach" and need.state in ("waitlist", "in_care"), \
+        "expected a complex need found on outreach to go to the team"
+
+
+def test_urgency_rises_then_a_crisis_brings_the_need_to_the_team():
+    model = tiny(**{"meeting_places.n_places": 0})
+    need = hand_need(model, kind=PRACTICAL, urgency=MEDIUM)
+    model.escalation.on_escalate((need, MEDIUM))
+    assert need.urgency == HIGH and not need.crisis, "expected medium to rise to high"
+    model.escalation.on_escalate((need, MEDIUM))
+    assert need.urgency == HIGH, "expected a stale escalation (old level) to be ignored"
+    model.escalation.on_escalate((need, HIGH))
+    assert need.crisis and model.escalation.crises == 1, "expected a crisis"
+    assert "crisis" in need.route and need.state in ("waitlist", "in_care"), \
+        "expected the crisis service to bring the need to the wijkteam"
