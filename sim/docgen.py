@@ -38,7 +38,7 @@ INTROS = {
     "needs": "How often needs arise and of what kind and urgency (pre-drawn, see ODD 7.2).",
     "seeking": "How a resident with a need looks for help (ODD 7.3).",
     "bystander": "The diffusion-of-responsibility rule and who notices a need "
-                 "(`sim/bystander.py`, ODD 7.4-7.5).",
+                 "(`sim/submodels/bystander.py` and `noticing.py`, ODD 7.4-7.5).",
     "informal": "Help by household members, neighbours and friends (ODD 7.6).",
     "volunteers": "The volunteer initiative (klussenbank): matching, motivation, dropout, "
                   "recruitment (ODD 7.7).",
