@@ -47,6 +47,7 @@ class Escalation:
             self._schedule(need, now)
 
     def _schedule(self, need: Need, t: float) -> None:
+        """When the need's urgency next rises, after an exponential time of its level's mean."""
         u = need.u[U_ESC_LOW + need.urgency]
         self.schedule(t + self._days_mean[need.urgency] * expo(u), "escalate",
                       (need, need.urgency))
@@ -74,6 +75,7 @@ class Escalation:
             m.wijkteam.arrive(need, CRISIS_SERVICE)
 
     def on_withdraw(self, need: Need) -> None:
+        """The resident's patience is over: they give up if still unanswered."""
         if need.state in UNANSWERED:
             self.withdraw(need, "withdraws")
 

@@ -69,5 +69,6 @@ class FormalAccess:
             self.schedule(m.now + delay, "referral", need)
 
     def on_referral(self, need: Need) -> None:
+        """The referred resident reaches the wijkteam, unless they gave up meanwhile."""
         if need.state == "referred":
             self.m.wijkteam.arrive(need, VRAAGWIJZER)

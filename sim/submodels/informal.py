@@ -37,6 +37,7 @@ class InformalHelp:
                       (need, person, volunteer))
 
     def on_help_end(self, payload) -> None:
+        """Help ends: the helper is free again, the request closed."""
         need, person, volunteer = payload
         if person >= 0:
             self.m.informal_load[person] -= 1

@@ -108,6 +108,7 @@ class Seeking:
             self._make_chunk()
 
     def on_arise(self, payload) -> None:
+        """A pre-drawn need arises now."""
         rid, kind, urg, u = payload
         self.new_need(rid, kind, urg, u)
 
@@ -145,6 +146,7 @@ class Seeking:
         return need
 
     def on_ask(self, payload) -> None:
+        """The resident's delay is over: the first request, unless things moved on."""
         need, step = payload
         if need.state in BYSTANDER_STATES and step == need.route_step:
             self.first_ask(need)
@@ -166,6 +168,7 @@ class Seeking:
             self.next_route(need)
 
     def on_patience(self, payload) -> None:
+        """No answer on this route in time: the resident tries the next."""
         need, step = payload
         if step == need.route_step and need.state in ("asking", "matching", "place"):
             self.next_route(need)
@@ -187,5 +190,6 @@ class Seeking:
 
 
 def _norm(shares: list[float]) -> np.ndarray:
+    """Shares scaled to sum to 1."""
     a = np.asarray(shares, dtype=float)
     return a / a.sum()

@@ -115,6 +115,7 @@ class Noticing:
         self.make_aware(need, who, flags)
 
     def make_aware(self, need: Need, who: int, flags: int) -> None:
+        """``who`` now knows of the need (with these flags); the schedule is drawn anew."""
         need.aware[who] = need.aware.get(who, 0) | flags
         need.n_aware_max = max(need.n_aware_max, len(need.aware))
         self.reschedule(need)

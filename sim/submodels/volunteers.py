@@ -42,9 +42,11 @@ class VolunteerInitiative:
 
     @property
     def active(self) -> int:
+        """Volunteers active now."""
         return len(self.pool)
 
     def join(self, rid: int) -> None:
+        """Resident ``rid`` becomes a volunteer, fully motivated."""
         volunteer = self._make_volunteer(rid)
         self.pool.append(volunteer)
         self.volunteer_of[rid] = volunteer
@@ -69,6 +71,7 @@ class VolunteerInitiative:
         self.pool = [vol for vol in self.pool if vol.active]
 
     def _drop(self, vol) -> None:
+        """The volunteer quits: out of the pool, counted, logged, removed from the model."""
         vol.active = False
         del self.volunteer_of[vol.rid]
         self.dropped += self.m.now >= self.m.stats_from

@@ -89,6 +89,7 @@ class Wijkteam:
         return None
 
     def _start_case(self, need: Need) -> None:
+        """A slot opens for ``need``: the least-loaded professional takes it, perhaps overloaded."""
         m, w = self.m, self.w
         self.waitlist_len -= 1
         prof = self._least_loaded()
