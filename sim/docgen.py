@@ -49,6 +49,7 @@ INTROS = {
                 "overload, referral to informal help (ODD 7.10-7.11).",
     "access": "Access policy, triage and formal-informal integration (ODD 7.9-7.11, 7.13).",
     "escalation": "Unanswered needs growing more urgent and ending in a crisis (ODD 7.12).",
+    "crisis": "The crisis service: its own places, response and intervention times (ODD 7.12).",
     "withdrawal": "Residents giving up on an unanswered need (ODD 7.12).",
 }
 

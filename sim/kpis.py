@@ -102,6 +102,17 @@ def _by_urgency(o: Observed) -> dict[str, float]:
             for u in URGENCIES}
 
 
+def _helped_after_crisis(o: Observed) -> pd.Series:
+    r = o.requests
+    return r["day_answered"] >= r["day_crisis"]
+
+
+def _crisis_response_days_mean(o: Observed) -> float:
+    r = o.requests
+    helped = r["crisis"] & _helped_after_crisis(o)
+    return _mean(r.loc[helped, "day_answered"] - r.loc[helped, "day_crisis"])
+
+
 def _counter(name: str) -> Callable[[Observed], Any]:
     return lambda o: o.counters[name]
 
@@ -142,6 +153,18 @@ _DECLARED = (
         "unanswered needs that became a crisis", "onbeantwoorde vragen die een crisis werden",
         "requests in R that reached a crisis", "lower", True,
         lambda o: int(o.requests["crisis"].sum())),
+    Kpi("crisis_response_days_mean", "days", "Days to crisis help", "Dagen tot crisishulp",
+        "days from a crisis to help starting, mean over crises that got help",
+        "dagen van crisis tot hulp, gemiddeld over crises die hulp kregen",
+        "mean of `day_answered - day_crisis` over requests in R that reached a crisis and "
+        "were answered after it (by the crisis service, or by the wijkteam when there is none); "
+        "crises still waiting or given up are counted by `crises_unanswered`", "lower", False,
+        _crisis_response_days_mean),
+    Kpi("crises_unanswered", "requests", "Crises without help", "Crises zonder hulp",
+        "crises that got no help: still waiting at the end, or given up",
+        "crises zonder hulp: aan het eind nog wachtend, of opgegeven",
+        "requests in R that reached a crisis and were not answered after it", "lower", True,
+        lambda o: int((o.requests["crisis"] & ~_helped_after_crisis(o)).sum())),
     Kpi("wait_days_mean", "days", "Days to an answer", "Dagen tot antwoord",
         "days from need to answer, mean (answered only)",
         "dagen van vraag tot antwoord, gemiddeld (alleen beantwoorde)",

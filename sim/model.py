@@ -23,6 +23,7 @@ from .calendar import Calendar
 from .eventlog import EventLog
 from .params import Scenario
 from .population import build_residents
+from .submodels.crisis import CrisisService
 from .submodels.escalation import Escalation
 from .submodels.frontdesk import FormalAccess
 from .submodels.informal import InformalHelp
@@ -57,6 +58,7 @@ class Neighbourhood(mesa.Model):
         # the rules; outreach comes before noticing, whose chances include it
         self.seeking = Seeking(self)
         self.escalation = Escalation(self)
+        self.crisis = CrisisService(self)
         self.outreach = Outreach(self)
         self.noticing = Noticing(self)
         self.informal = InformalHelp(self)

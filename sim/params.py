@@ -468,6 +468,25 @@ class Escalation:
 
 
 @dataclass(frozen=True)
+class Crisis:
+    service: bool = param(
+        True, unit="on/off", label="Crisis service",
+        help="A need that becomes a crisis goes to a crisis service with its own capacity "
+        "and response time; off: it joins the back of the wijkteam's waiting list.")
+    capacity: int = param(
+        15, unit="crises", lo=1, hi=10_000, label="Crisis service capacity",
+        help="Crises the service handles at the same time; more wait for a free place. The "
+        "default serves about 200 crises a year at two-thirds load.")
+    response_days_mean: float = param(
+        1.0, unit="days", lo=0.0, hi=365.0, label="Crisis response time",
+        help="Mean days from a free place at the service to its response (help starts).")
+    intervention_days_mean: float = param(
+        14.0, unit="days", lo=0.01, hi=3650.0, label="Crisis intervention",
+        help="Mean days the service stays with a crisis after responding; its place is "
+        "taken until then.")
+
+
+@dataclass(frozen=True)
 class Withdrawal:
     enabled: bool = param(
         True, unit="on/off", label="Withdrawal",
@@ -501,6 +520,7 @@ class Scenario:
     wijkteam: Wijkteam = section(Wijkteam)
     access: Access = section(Access)
     escalation: Escalation = section(Escalation)
+    crisis: Crisis = section(Crisis)
     withdrawal: Withdrawal = section(Withdrawal)
     sources: dict = field(default_factory=dict, metadata={"free": True})
 

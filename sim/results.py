@@ -84,6 +84,7 @@ def build_result(model: Neighbourhood, days: int, warmup_days: int) -> RunResult
         "answered_by": resource_names(np.array([n.helper for n in needs], dtype=np.int64)),
         "route": [" > ".join(n.route) for n in needs],
         "crisis": np.array([n.crisis for n in needs], dtype=bool),
+        "day_crisis": np.array([n.t_crisis for n in needs], dtype=float),
         "n_aware_max": np.array([n.n_aware_max for n in needs], dtype=np.int64),
         "acted_by_aware": np.array([n.acted_by_aware for n in needs], dtype=bool),
         "repeat_of": np.array([n.repeat_of for n in needs], dtype=np.int64),

@@ -15,7 +15,8 @@ import zlib
 import numpy as np
 
 #: Every stream the model uses; a new stream gets a new name, never a reused one.
-NAMES = ("population", "needs", "bystander", "meeting", "volunteers", "wijkteam", "elephant")
+NAMES = ("population", "needs", "bystander", "meeting", "volunteers", "wijkteam", "elephant",
+         "crisis")
 
 
 def _key(name: str) -> int:

@@ -19,8 +19,8 @@ LOW, MEDIUM, HIGH = range(3)
 
 #: Every request is in exactly one of these states.
 STATES = ("unvoiced", "asking", "matching", "place", "desk", "referred", "waitlist",
-          "helped", "in_care", "closed", "withdrawn")
-UNANSWERED = frozenset(STATES[:7])
+          "crisis", "helped", "in_care", "closed", "withdrawn")
+UNANSWERED = frozenset(STATES[:8])
 #: States in which the people aware of a need may still act on it.
 BYSTANDER_STATES = frozenset(("unvoiced", "asking"))
 ENDED = frozenset(("closed", "withdrawn"))
@@ -80,6 +80,7 @@ class Need:
 
     __slots__ = ("id", "resident", "kind", "urgency", "urgency_start", "urgency_intake",
                  "t_arise", "t_answered", "t_closed", "t_intake", "t_queue", "queue_wait",
+                 "t_crisis",
                  "state", "route", "outcome", "crisis", "aware", "n_aware_max",
                  "acted_by_aware", "bystander_draw", "route_step", "u", "tried", "repeat_of",
                  "helper", "overloaded")
@@ -93,6 +94,7 @@ class Need:
         self.urgency_intake = -1
         self.t_arise = t
         self.t_answered = self.t_closed = self.t_intake = self.t_queue = math.nan
+        self.t_crisis = math.nan
         self.queue_wait = math.nan
         self.state = ""
         self.route: list[str] = []

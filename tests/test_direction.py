@@ -20,7 +20,9 @@ PRESET = "schiedam_walk_in"
 SEEDS = tuple(range(8))
 DAYS = 240
 BASE = {"population.n_residents": 2000}
-LOADED = {**BASE, "wijkteam.caseload_max": 6}  # 3-5 professionals: a long waiting list
+# 3-5 professionals: a long waiting list; crises stay on it (no crisis service), so the
+# queue discipline alone decides who waits
+LOADED = {**BASE, "wijkteam.caseload_max": 6, "crisis.service": False}
 PROFESSIONALS = (3, 4, 5)
 DIFFUSION_T = (0.0, 0.6, 1.2)
 RELUCTANCE = (0.2, 0.4, 0.7)
@@ -172,3 +174,19 @@ def test_more_regular_visits_form_more_familiarity_ties(runs, fewer, more):
     assert (b > a).all(), \
         f"expected more familiarity ties with {more} visits a year than with {fewer}: " \
         + paired(a, b)
+
+
+def test_more_crisis_capacity_speeds_crisis_response():
+    """Paired seeds, the same neighbourhood: a larger crisis service responds sooner."""
+    def mean_response(capacity: int) -> np.ndarray:
+        out = []
+        for seed in range(4):
+            scenario = sim.load_scenario(PRESET, {**BASE, "crisis.capacity": capacity,
+                                                  "crisis.intervention_days_mean": 60.0})
+            out.append(sim.run(scenario, seed, 365).summary["crisis_response_days_mean"])
+        return np.array(out)
+
+    small, large = mean_response(1), mean_response(8)
+    assert not np.isnan(small).any(), "expected crises answered in every run"
+    assert (large <= small).all() and large.mean() < small.mean(), \
+        "expected a faster crisis response with more crisis places: " + paired(small, large)

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import sim
-from sim.submodels.bystander import DIRECT, OWNER, TIE, p_act
 from sim.elephant import ElephantDemo, elephant_table
+from sim.submodels.bystander import DIRECT, OWNER, TIE, p_act
 from sim.theory import DARLEY_LATANE_1968, p_any_independent, social_impact_p
 
 TRIALS = 10_000

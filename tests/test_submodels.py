@@ -287,7 +287,8 @@ def test_outreach_chance_and_what_the_professional_does():
 
 
 def test_urgency_rises_then_a_crisis_brings_the_need_to_the_team():
-    model = tiny(**{"meeting_places.n_places": 0})
+    """Without a crisis service, the crisis goes to the wijkteam's list."""
+    model = tiny(**{"meeting_places.n_places": 0, "crisis.service": False})
     need = hand_need(model, kind=PRACTICAL, urgency=MEDIUM)
     model.escalation.on_escalate((need, MEDIUM))
     assert need.urgency == HIGH and not need.crisis, "expected medium to rise to high"
@@ -297,3 +298,37 @@ def test_urgency_rises_then_a_crisis_brings_the_need_to_the_team():
     assert need.crisis and model.escalation.crises == 1, "expected a crisis"
     assert "crisis" in need.route and need.state in ("waitlist", "in_care"), \
         "expected the crisis service to bring the need to the wijkteam"
+
+
+def test_crisis_service_responds_with_a_free_place_and_queues_the_rest():
+    model = tiny(**{"crisis.capacity": 1, "meeting_places.n_places": 0})
+    service = model.crisis
+    first, second = (hand_need(model, kind=COMPLEX, urgency=HIGH, resident=i) for i in range(2))
+    service.arrive(first)
+    service.arrive(second)
+    assert first.state == second.state == "crisis", "expected both in state crisis"
+    assert service.busy == 1 and list(service.queue) == [second], \
+        "expected the second crisis to wait for the only place"
+    (response,) = [e for e in pending(model) if e[2] == "crisis_response"]
+    model.now = response[0]
+    service.on_response(first)
+    assert first.outcome == "crisis_service" and first.state == "helped", \
+        "expected help to start at the response"
+    (end,) = [e for e in pending(model) if e[2] == "crisis_end"]
+    model.now = end[0]
+    service.on_end(first)
+    assert first.state == "closed" and service.busy == 1 and not service.queue, \
+        "expected the place to pass to the waiting crisis"
+
+
+def test_a_crisis_on_the_waiting_list_leaves_it_for_the_crisis_service():
+    model = tiny(**{"wijkteam.n_professionals": 1, "wijkteam.caseload_max": 1,
+                    "meeting_places.n_places": 0})
+    team = model.wijkteam
+    busy, waiting = (hand_need(model, kind=COMPLEX, urgency=HIGH, resident=i) for i in range(2))
+    team.arrive(busy, RESIDENT)
+    team.arrive(waiting, RESIDENT)
+    assert team.waitlist_len == 1, "expected one request waiting"
+    model.escalation.on_escalate((waiting, HIGH))
+    assert waiting.state == "crisis" and team.waitlist_len == 0, \
+        "expected the crisis to leave the waiting list for the crisis service"

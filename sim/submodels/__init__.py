@@ -15,6 +15,7 @@ module                 submodel                                             ODD
 ``wijkteam``           the wijkteam's slots, waiting list, triage, overload 7.11
 ``outreach``           professionals finding needs in the neighbourhood     7.5, 7.11
 ``escalation``         rising urgency, crisis and withdrawal                7.12
+``crisis``             the crisis service: its own places and response      7.12
 =====================  ===================================================  ========
 
 Each rule module imports only the shared vocabulary (:mod:`sim.vocabulary`), the

@@ -2,7 +2,8 @@
 
 Unanswered needs grow worse and can end in a crisis (the seed, DOMAIN.md): urgency
 rises a level after an exponential time with the level's mean, and a high-urgency
-need becomes a crisis, which the crisis service brings to the wijkteam. Residents
+need becomes a crisis, which goes to the crisis service (crisis.py) or, without one, to
+the back of the wijkteam's list. Residents
 also give up on a need that stays unanswered, sooner the more reluctant they are
 to ask. Both times come from the need's own uniforms, so they are the same under
 every policy (common random numbers).
@@ -68,9 +69,13 @@ class Escalation:
             self._schedule(need, m.now)
             return
         need.crisis = True
+        need.t_crisis = m.now
         self.crises += 1
         m.events.log(need.id, "crisis", m.now, RESIDENT + need.resident)
-        if need.state != "waitlist":
+        if m.crisis.on:
+            m.wijkteam.leave_waitlist(need)
+            m.crisis.arrive(need)
+        elif need.state != "waitlist":
             need.route.append("crisis")
             m.wijkteam.arrive(need, CRISIS_SERVICE)
 

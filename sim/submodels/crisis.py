@@ -1,0 +1,71 @@
+"""The crisis service: a crisis is met by its own service, not the back of the list (ODD 7.12).
+
+Unanswered needs can end in a crisis (the seed, DOMAIN.md). A municipality meets a
+crisis with a separate service (crisis intervention, the GGD's or the wijkteam's
+urgent slot), not the ordinary waiting list, where a crisis would wait weeks
+behind others. The service has a capacity of crises it handles at once; a crisis
+waits for a free place (first come, first served), the service responds after a
+response time and stays with the crisis for an intervention period. Its sizes are
+assumptions. With ``crisis.service`` off a crisis joins the wijkteam's list as any
+arrival (the model before this service existed).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from ..streams import generator
+from ..vocabulary import CRISIS_SERVICE, Need
+
+
+class CrisisService:
+    """Places of the crisis service, its queue, and its responses."""
+
+    def __init__(self, model) -> None:
+        self.m = model
+        self.c = model.scenario.crisis
+        self.schedule = model.calendar.schedule
+        self.rng = generator(model.seed, "crisis")
+        self.busy = 0
+        self.queue: deque[Need] = deque()
+        model.calendar.on({"crisis_response": self.on_response, "crisis_end": self.on_end})
+
+    @property
+    def on(self) -> bool:
+        return self.c.service
+
+    def arrive(self, need: Need) -> None:
+        """A crisis reaches the service: a free place responds, or it waits for one."""
+        self.m.transition(need, "crisis service alerted", "crisis", CRISIS_SERVICE)
+        if self.busy < self.c.capacity:
+            self._respond(need)
+        else:
+            self.queue.append(need)
+
+    def _respond(self, need: Need) -> None:
+        self.busy += 1
+        delay = self.c.response_days_mean * self.rng.exponential()
+        self.schedule(self.m.now + delay, "crisis_response", need)
+
+    def on_response(self, need: Need) -> None:
+        """The service responds (help starts), unless the resident has given up meanwhile."""
+        if need.state != "crisis":
+            self._free()
+            return
+        self.m.answer(need, "crisis_service", CRISIS_SERVICE)
+        self.schedule(self.m.now + self.c.intervention_days_mean * self.rng.exponential(),
+                      "crisis_end", need)
+
+    def on_end(self, need: Need) -> None:
+        """The intervention ends: the request is closed and the place goes to the next."""
+        need.t_closed = self.m.now
+        self.m.transition(need, "crisis intervention ends", "closed", CRISIS_SERVICE)
+        self._free()
+
+    def _free(self) -> None:
+        self.busy -= 1
+        while self.queue:
+            need = self.queue.popleft()
+            if need.state == "crisis":
+                self._respond(need)
+                return
