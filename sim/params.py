@@ -383,6 +383,15 @@ class Wijkteam:
         help="Professionals of the wijkteam serving this neighbourhood.",
         source="Schiedam: 6 WOTs with about 100 staff, ~16 a WOT (DOMAIN.md)",
     )
+    n_teams: int = param(
+        1, unit="teams", lo=1, hi=1000, label="Teams",
+        help="Teams the professionals form; each serves its own area (a run of consecutive "
+        "blocks) from its own waiting list. Professionals are split as evenly as possible.",
+        source="Rotterdam 43 wijkteams, Schiedam 6 WOTs (DOMAIN.md); per neighbourhood assumed",
+    )
+    pooled: bool = param(
+        False, unit="on/off", label="Pooled waiting list",
+        help="All teams take from one waiting list (pooling) instead of each from its own.")
     caseload_max: int = param(
         18, unit="cases", lo=1, hi=1000, label="Caseload limit",
         help="Concurrent cases per professional (slots).")

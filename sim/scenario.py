@@ -227,6 +227,16 @@ def check_consistency(s: Scenario, origin: dict[str, str]) -> None:
         raise InputError(where("population.share_65_79", "population.share_80_plus"),
                          "population.share_65_79 + population.share_80_plus",
                          p.share_65_79 + p.share_80_plus, "must be at most 1")
+    w = s.wijkteam
+    if w.n_teams > max(w.n_professionals, 1):
+        raise InputError(where("wijkteam.n_teams", "wijkteam.n_professionals"),
+                         "wijkteam.n_teams", w.n_teams,
+                         f"must not exceed wijkteam.n_professionals ({w.n_professionals})")
+    n_blocks = -(-p.n_residents // p.block_size)
+    if w.n_teams > n_blocks:
+        raise InputError(where("wijkteam.n_teams", "population.n_residents",
+                               "population.block_size"), "wijkteam.n_teams", w.n_teams,
+                         f"must not exceed the number of blocks ({n_blocks}), one area each")
     if p.household_size_mean > p.block_size:
         raise InputError(where("population.block_size", "population.household_size_mean"),
                          "population.household_size_mean", p.household_size_mean,

@@ -55,6 +55,12 @@ BAD_OVERRIDES = {
     "shares": ({"needs.kind_shares.complex": 0.5},
                ["needs.kind_shares", "0.5", "sum to 1"]),
     "not_a_date": ({"start_date": "2026-13-01"}, ["start_date", "2026-13-01", "yyyy-mm-dd"]),
+    "more_teams_than_professionals": (
+        {"wijkteam.n_teams": 20, "wijkteam.n_professionals": 16},
+        ["wijkteam.n_teams", "20", "must not exceed wijkteam.n_professionals (16)"]),
+    "more_teams_than_blocks": (
+        {"wijkteam.n_teams": 4, "population.n_residents": 100, "population.block_size": 40},
+        ["wijkteam.n_teams", "4", "must not exceed the number of blocks (3)"]),
 }
 
 

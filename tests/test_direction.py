@@ -190,3 +190,22 @@ def test_more_crisis_capacity_speeds_crisis_response():
     assert not np.isnan(small).any(), "expected crises answered in every run"
     assert (large <= small).all() and large.mean() < small.mean(), \
         "expected a faster crisis response with more crisis places: " + paired(small, large)
+
+
+def test_pooling_never_lengthens_the_wait():
+    """Paired seeds, four teams of the same neighbourhood at a load below capacity: one
+    pooled list holds fewer waiting people (a time average over everyone who waits, those
+    who give up included) in every run, and a shorter mean wait."""
+    def run(pooled: bool, seed: int) -> dict[str, float]:
+        scenario = sim.load_scenario(PRESET, {**LOADED, "wijkteam.n_professionals": 10,
+                                              "wijkteam.n_teams": 4, "wijkteam.pooled": pooled})
+        return sim.run(scenario, seed, DAYS, warmup_days=60).summary
+
+    separate, pooled = ([run(p, seed) for seed in range(6)] for p in (False, True))
+    wl_sep, wl_pool = (np.array([r["waitlist_mean"] for r in x]) for x in (separate, pooled))
+    assert (wl_pool <= wl_sep).all(), \
+        "expected a pooled waiting list never longer than four separate ones: " \
+        + paired(wl_sep, wl_pool)
+    w_sep, w_pool = (np.array([r["queue_wait_days_mean"] for r in x]) for x in (separate, pooled))
+    assert w_pool.mean() < w_sep.mean(), \
+        "expected a shorter mean wait with pooling: " + paired(w_sep, w_pool)

@@ -66,6 +66,10 @@ def overrides_for(rho: float, mu: float = 1.25, n_residents: int = 1000,
     }
 
 
+TEAMS2 = {**overrides_for(0.8), "wijkteam.n_professionals": 10, "wijkteam.caseload_max": 1,
+          "population.block_size": 50, "wijkteam.n_teams": 2}
+
+
 @dataclass(frozen=True)
 class Case:
     name: str
@@ -91,6 +95,13 @@ CASES = {
                             reps=10, days=3850, warmup=50, batch_days=100.0, seed0=400),
     # rho 0.8, the preset's load, with short cases (0.05 days, far below the one-day
     # step): lambda = 160/day; 4 x 300 days, ~190k requests
+    # two teams of 5 slots, each serving half the neighbourhood (20 blocks of 50), at
+    # rho 0.8: each team is M/M/5 with lambda 5/day; pooled, they are one M/M/10;
+    # 8 x 3000 days, ~240k requests each
+    "teams2_rho0.8": Case("teams2_rho0.8", {**TEAMS2, "wijkteam.pooled": False}, reps=8,
+                          days=3050, warmup=50, batch_days=100.0, seed0=600),
+    "pooled2_rho0.8": Case("pooled2_rho0.8", {**TEAMS2, "wijkteam.pooled": True}, reps=8,
+                           days=3050, warmup=50, batch_days=100.0, seed0=600),
     "short_rho0.8": Case("short_rho0.8", overrides_for(0.8, mu=20.0, n_residents=4000),
                          reps=4, days=310, warmup=10, batch_days=10.0, seed0=500),
 }
@@ -340,7 +351,37 @@ def test_a_20_percent_bias_would_be_caught(outcomes):
         targets.append(("urgency_rho0.75", "wait_" + u, w, REL_TOL))
     o = outcomes["short_rho0.8"]
     targets.append(("short_rho0.8", "p_wait", theory.erlang_c(o.c, o.lam / o.mu), REL_TOL_P))
+    o = outcomes["teams2_rho0.8"]
+    targets.append(("teams2_rho0.8", "wait", theory.mmc_wait_mean(o.lam / 2, o.mu, o.c // 2),
+                    REL_TOL))
+    o = outcomes["pooled2_rho0.8"]
+    targets.append(("pooled2_rho0.8", "wait", theory.mmc_wait_mean(o.lam, o.mu, o.c), REL_TOL))
     for name, key, expected, tol in targets:
         for factor in (1 / 1.2, 1 / 0.8):
             with pytest.raises(AssertionError):
                 check(name, key, *outcomes[name].estimate(key), expected * factor, tol)
+
+
+# --- separate teams and pooling ----------------------------------------------------
+
+
+def test_separate_teams_wait_as_separate_mmc_queues(outcomes):
+    """Two teams, each its own area and list: each an M/M/5 queue with half the arrivals."""
+    o = outcomes["teams2_rho0.8"]
+    expected = theory.mmc_wait_mean(o.lam / 2, o.mu, o.c // 2)
+    check("teams2_rho0.8", "mean queue wait (days)", *o.estimate("wait"), expected, REL_TOL)
+    check("teams2_rho0.8", "P(wait > 0)", *o.estimate("p_wait"),
+          theory.erlang_c(o.c // 2, o.lam / 2 / o.mu), REL_TOL_P)
+
+
+def test_pooling_two_teams_gives_one_mmc_queue_and_shorter_waits(outcomes):
+    """The same capacity pooled into one list: M/M/10, and well under half the wait."""
+    o = outcomes["pooled2_rho0.8"]
+    expected = theory.mmc_wait_mean(o.lam, o.mu, o.c)
+    check("pooled2_rho0.8", "mean queue wait (days)", *o.estimate("wait"), expected, REL_TOL)
+    separate, _, _ = outcomes["teams2_rho0.8"].estimate("wait")
+    pooled, _, _ = o.estimate("wait")
+    assert pooled < 0.5 * separate, \
+        f"expected pooling to more than halve the wait at rho 0.8 (theory: " \
+        f"{expected:.3f} against {theory.mmc_wait_mean(o.lam / 2, o.mu, o.c // 2):.3f} days); " \
+        f"simulated {pooled:.3f} against {separate:.3f}"

@@ -1,8 +1,10 @@
-"""The wijkteam: caseload slots, the waiting list, triage and overload (ODD 7.11).
+"""The wijkteam: teams, caseload slots, waiting lists, triage and overload (ODD 7.11).
 
-Each professional holds at most ``caseload_max`` cases; all slots together serve
-one waiting list, so with exponential case durations the team is an M/M/c queue
-and its waits can be checked against Erlang C (8.1). Triage is the queue
+Each professional holds at most ``caseload_max`` cases. The professionals form
+``n_teams`` teams (Rotterdam has 43 wijkteams, Schiedam 6 WOTs, DOMAIN.md), each
+serving its own area from its own waiting list; with exponential case durations
+each team is an M/M/c queue and its waits can be checked against Erlang C (8.1).
+Pooled teams take from one list, which shortens waits at the same capacity. Triage is the queue
 discipline: first come first served, or non-preemptive urgency priority, where a
 waiting case whose urgency rises moves up (Cobham's formula for the per-class
 waits). A professional at or above the overload threshold falls back on routine
@@ -22,8 +24,27 @@ from ..vocabulary import N_U, PROFESSIONAL, SIMPLE_KINDS, U_SVC, Need
 _NORMAL = NormalDist()
 
 
+class Team:
+    """One team: its professionals, their slots and its own waiting list."""
+
+    def __init__(self, professionals: list) -> None:
+        self.professionals = professionals
+        # (caseload, index) of every professional, least loaded first; stale entries
+        # (a load that has changed since) are skipped when met
+        self.by_load = [(0, p.index) for p in professionals]
+        self.slots = 0
+        self.slots_busy = 0
+        self.waitlist: list[deque[Need]] = [deque() for _ in range(3)]  # by triage class
+        self.waitlist_len = 0
+
+
 class Wijkteam:
-    """The team's slots, its waiting list and the time it spends on each case."""
+    """The teams' slots, their waiting lists and the time spent on each case.
+
+    ``wijkteam.n_teams`` teams each serve their own area (a run of consecutive
+    blocks) from their own list; ``wijkteam.pooled`` lets them work as one team from
+    one list, the pooling that shortens waits at the same capacity.
+    """
 
     def __init__(self, model, make_professional) -> None:
         self.m = model
@@ -33,13 +54,18 @@ class Wijkteam:
         self.rng = scalar(model.seed, "wijkteam")
         self.rng_np = generator(model.seed, "wijkteam")
         self.professionals = [make_professional(j) for j in range(w.n_professionals)]
-        # (caseload, index) of every professional, least loaded first; stale entries
-        # (a load that has changed since) are skipped when met
-        self._by_load = [(0, j) for j in range(w.n_professionals)]
+        n_teams = 1 if w.pooled else w.n_teams
+        self.teams = [Team([p for p in self.professionals
+                            if p.index * n_teams // max(w.n_professionals, 1) == k])
+                      for k in range(n_teams)]
+        for team in self.teams:
+            team.slots = len(team.professionals) * w.caseload_max
+        self._team_of_prof = [k for k, t in enumerate(self.teams) for _ in t.professionals]
+        n_blocks = len(model.residents.block_members)
+        self._team_of_block = [b * n_teams // n_blocks for b in range(n_blocks)]
         self.slots = w.n_professionals * w.caseload_max
-        self.slots_busy = 0
-        self.waitlist: list[deque[Need]] = [deque() for _ in range(3)]  # by triage class
-        self.waitlist_len = 0
+        self.slots_busy = 0  # over all teams
+        self.waitlist_len = 0  # over all teams
         self.waitlist_max = 0  # after the warm-up
         self._area_busy = 0.0
         self._area_wait = 0.0
@@ -51,6 +77,10 @@ class Wijkteam:
                          w.duration_factor.ongoing, w.duration_factor.complex)
         model.calendar.on({"case_end": self.on_case_end})
 
+    def team_of(self, need: Need) -> Team:
+        """The team of the area where the resident lives."""
+        return self.teams[self._team_of_block[self.m.residents.block[need.resident]]]
+
     def arrive(self, need: Need, resource: int) -> None:
         """A request reaches the team: referred on to informal help, a free slot, or the list."""
         m = self.m
@@ -61,9 +91,11 @@ class Wijkteam:
                 and m.referral.refer(need, "wijkteam")):
             return
         need.t_queue = m.now
+        team = self.team_of(need)
+        team.waitlist_len += 1
         self.waitlist_len += 1
-        if self.slots_busy < self.slots:
-            self._start_case(need)
+        if team.slots_busy < team.slots:
+            self._start_case(need, team)
         else:
             self.enqueue(need)
             if m.now >= m.stats_from:
@@ -71,16 +103,16 @@ class Wijkteam:
 
     def enqueue(self, need: Need) -> None:
         """Triage: one list for first come first served, one list per urgency otherwise."""
-        self.waitlist[need.urgency if self.triage_by_urgency else 0].append(need)
+        self.team_of(need).waitlist[need.urgency if self.triage_by_urgency else 0].append(need)
 
-    def _dequeue(self) -> Need | None:
+    def _dequeue(self, team: Team) -> Need | None:
         """Next case: first come first served, or highest urgency first (non-preemptive).
 
         A case re-queued when its urgency rose is met again in its old class and
         skipped there.
         """
         for cls in (2, 1, 0):
-            q = self.waitlist[cls]
+            q = team.waitlist[cls]
             while q:
                 need = q.popleft()
                 if need.state == "waitlist" and (
@@ -88,12 +120,14 @@ class Wijkteam:
                     return need
         return None
 
-    def _start_case(self, need: Need) -> None:
-        """A slot opens for ``need``: the least-loaded professional takes it, perhaps overloaded."""
+    def _start_case(self, need: Need, team: Team) -> None:
+        """A slot opens for ``need``: the team's least-loaded professional takes it."""
         m, w = self.m, self.w
+        team.waitlist_len -= 1
         self.waitlist_len -= 1
-        prof = self._least_loaded()
+        prof = self._least_loaded(team)
         need.overloaded = len(prof.cases) / w.caseload_max >= w.overload_threshold
+        team.slots_busy += 1
         self.slots_busy += 1
         prof.cases.add(need.id)
         need.queue_wait = m.now - need.t_queue
@@ -111,16 +145,16 @@ class Wijkteam:
         sigma = self._lognormal_sigma
         return math.exp(sigma * _NORMAL.inv_cdf(min(max(u, 1e-12), 1 - 1e-12)) - sigma ** 2 / 2)
 
-    def _least_loaded(self):
-        """The professional with the fewest cases (the lowest index among equals)."""
-        heap = self._by_load
+    def _least_loaded(self, team: Team):
+        """The team's professional with the fewest cases (the lowest index among equals)."""
+        heap = team.by_load
         while True:
             load, j = heapq.heappop(heap)
             prof = self.professionals[j]
             if len(prof.cases) == load:
                 heapq.heappush(heap, (load + 1, j))
-                if len(heap) > 4 * len(self.professionals):  # drop stale entries
-                    heap[:] = [(len(p.cases) + (p is prof), p.index) for p in self.professionals]
+                if len(heap) > 4 * len(team.professionals):  # drop stale entries
+                    heap[:] = [(len(p.cases) + (p is prof), p.index) for p in team.professionals]
                     heapq.heapify(heap)
                 return prof
 
@@ -128,14 +162,16 @@ class Wijkteam:
         """The case ends; its slot goes to the next on the list; overload may bring it back."""
         m = self.m
         need, prof = payload
+        team = self.teams[self._team_of_prof[prof.index]]
         prof.cases.discard(need.id)
-        heapq.heappush(self._by_load, (len(prof.cases), prof.index))
+        heapq.heappush(team.by_load, (len(prof.cases), prof.index))
+        team.slots_busy -= 1
         self.slots_busy -= 1
         need.t_closed = m.now
         m.transition(need, "case ends", "closed", PROFESSIONAL + prof.index)
-        nxt = self._dequeue()
+        nxt = self._dequeue(team)
         if nxt is not None:
-            self._start_case(nxt)
+            self._start_case(nxt, team)
         if need.overloaded and self.rng.random() < self.w.overload_p_repeat:
             m.seeking.new_need(need.resident, need.kind, need.urgency,
                               self.rng_np.random(N_U).tolist(), repeat_of=need.id)
@@ -143,6 +179,7 @@ class Wijkteam:
     def leave_waitlist(self, need: Need) -> None:
         """A waiting request is gone (withdrawn); its stale list entry is skipped later."""
         if need.state == "waitlist" and not math.isnan(need.t_queue):
+            self.team_of(need).waitlist_len -= 1
             self.waitlist_len -= 1
 
     # --- observation ---------------------------------------------------------------
