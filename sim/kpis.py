@@ -202,6 +202,14 @@ _DECLARED = (
         "requests in R that joined the wijkteam queue (`day_queued` set), divided by "
         "`max(days - warmup_days, 1)`", None, False,
         lambda o: float(o.requests["day_queued"].notna().sum()) / o.span_days),
+    Kpi("case_overload_mean", "0-1", "Cases under overload", "Zaken onder overbelasting",
+        "loss of case quality from a full caseload, mean over wijkteam cases (0 none, 1 full)",
+        "kwaliteitsverlies door een volle caseload, gemiddeld over zaken van het wijkteam "
+        "(0 geen, 1 volledig)",
+        "mean of `overload` over requests in R whose wijkteam case started: 0 up to "
+        "`overload_threshold` of the caseload, rising linearly to 1 at a full caseload (7.11)",
+        "lower", False,
+        lambda o: _mean(o.requests.loc[o.requests["outcome"] == "wijkteam", "overload"])),
     Kpi("utilization", "share", "Caseload in use", "Bezetting caseload",
         "wijkteam caseload slots in use (time average)",
         "bezette caseloadplekken van het wijkteam (tijdgemiddelde)",

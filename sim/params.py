@@ -421,15 +421,17 @@ class Wijkteam:
         "need is found when its resident is met. Scaled by share_outreach.",
     )
     overload_threshold: float = param(
-        0.9, unit="share", lo=0.0, hi=1.0, label="Overload threshold",
-        help="Caseload share at or above which a professional falls back on routine.")
+        0.8, unit="share", lo=0.0, hi=0.99, label="Overload threshold",
+        help="Caseload share above which a professional starts to fall back on routine; the "
+        "loss of quality rises linearly from 0 here to 1 at a full caseload.")
     overload_duration_factor: float = param(
         0.3, unit="x", lo=0.0, hi=5.0, label="Longer cases under overload",
-        help="Extra relative case duration for a case started at or above the overload "
-        "threshold.")
+        help="Extra relative case duration of a case started at a full caseload; scaled by "
+        "the loss of quality below that.")
     overload_p_repeat: float = param(
         0.15, unit="probability", lo=0.0, hi=1.0, label="Repeat request under overload",
-        help="Chance a case handled under overload returns as a repeat request.")
+        help="Chance that a case started at a full caseload returns as a repeat request; "
+        "scaled by the loss of quality below that.")
     p_refer_informal_max: float = param(
         0.6, unit="probability", lo=0.0, hi=1.0, label="Referral to informal help",
         help="Chance at samenspel that the team refers a suitable (practical or social) request "

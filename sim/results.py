@@ -88,6 +88,7 @@ def build_result(model: Neighbourhood, days: int, warmup_days: int) -> RunResult
         "n_aware_max": np.array([n.n_aware_max for n in needs], dtype=np.int64),
         "acted_by_aware": np.array([n.acted_by_aware for n in needs], dtype=bool),
         "repeat_of": np.array([n.repeat_of for n in needs], dtype=np.int64),
+        "overload": np.array([n.overload for n in needs], dtype=float),
     })
     requests["wait_days"] = requests["day_answered"] - requests["day_created"]
     events = model.events.frame()

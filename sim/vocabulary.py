@@ -83,7 +83,7 @@ class Need:
                  "t_crisis",
                  "state", "route", "outcome", "crisis", "aware", "n_aware_max",
                  "acted_by_aware", "bystander_draw", "route_step", "u", "tried", "repeat_of",
-                 "helper", "overloaded")
+                 "helper", "overload")
 
     def __init__(self, nid: int, resident: int, kind: int, urgency: int, t: float,
                  u: Sequence[float], repeat_of: int = -1):
@@ -109,4 +109,4 @@ class Need:
         self.tried = 0  # TRIED_* bits
         self.repeat_of = repeat_of
         self.helper = NO_RESOURCE  # resource code of who answered
-        self.overloaded = False
+        self.overload = 0.0  # how far its case started under overload, 0 (none) to 1

@@ -332,3 +332,10 @@ def test_a_crisis_on_the_waiting_list_leaves_it_for_the_crisis_service():
     model.escalation.on_escalate((waiting, HIGH))
     assert waiting.state == "crisis" and team.waitlist_len == 0, \
         "expected the crisis to leave the waiting list for the crisis service"
+
+
+def test_overload_grows_linearly_from_the_threshold_to_a_full_caseload():
+    model = tiny(**{"wijkteam.caseload_max": 10, "wijkteam.overload_threshold": 0.6})
+    got = [model.wijkteam.overload(cases) for cases in range(1, 11)]
+    expect = [0.0] * 6 + [0.25, 0.5, 0.75, 1.0]
+    assert got == pytest.approx(expect), f"expected {expect} by caseload 1..10, got {got}"

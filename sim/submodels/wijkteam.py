@@ -7,8 +7,9 @@ each team is an M/M/c queue and its waits can be checked against Erlang C (8.1).
 Pooled teams take from one list, which shortens waits at the same capacity. Triage is the queue
 discipline: first come first served, or non-preemptive urgency priority, where a
 waiting case whose urgency rises moves up (Cobham's formula for the per-class
-waits). A professional at or above the overload threshold falls back on routine
-(overvraging): the case lasts longer and may come back as a repeat request.
+waits). A professional whose caseload goes above the overload threshold falls back
+on routine (overvraging), gradually: the fuller the caseload, the longer the case
+lasts and the likelier it comes back as a repeat request.
 """
 
 from __future__ import annotations
@@ -126,17 +127,25 @@ class Wijkteam:
         team.waitlist_len -= 1
         self.waitlist_len -= 1
         prof = self._least_loaded(team)
-        need.overloaded = len(prof.cases) / w.caseload_max >= w.overload_threshold
+        need.overload = self.overload(len(prof.cases) + 1)
         team.slots_busy += 1
         self.slots_busy += 1
         prof.cases.add(need.id)
         need.queue_wait = m.now - need.t_queue
         duration = self.duration_scale * self._factors[need.kind] * self._base_duration(
             need.u[U_SVC])
-        if need.overloaded:
-            duration *= 1.0 + w.overload_duration_factor
+        if need.overload > 0:
+            duration *= 1.0 + w.overload_duration_factor * need.overload
         m.answer(need, "wijkteam", PROFESSIONAL + prof.index, state="in_care")
         self.schedule(m.now + duration, "case_end", (need, prof))
+
+    def overload(self, cases: int) -> float:
+        """Loss of case quality at this caseload (this case included): 0 up to the
+        threshold share of ``caseload_max``, rising linearly to 1 at a full caseload."""
+        share, threshold = cases / self.w.caseload_max, self.w.overload_threshold
+        if share <= threshold:
+            return 0.0
+        return min(1.0, (share - threshold) / (1.0 - threshold))
 
     def _base_duration(self, u: float) -> float:
         """A case duration of mean 1 from the need's own uniform: exponential or lognormal."""
@@ -172,7 +181,7 @@ class Wijkteam:
         nxt = self._dequeue(team)
         if nxt is not None:
             self._start_case(nxt, team)
-        if need.overloaded and self.rng.random() < self.w.overload_p_repeat:
+        if need.overload > 0 and self.rng.random() < self.w.overload_p_repeat * need.overload:
             m.seeking.new_need(need.resident, need.kind, need.urgency,
                               self.rng_np.random(N_U).tolist(), repeat_of=need.id)
 
