@@ -334,7 +334,8 @@ def analyse(out: str | os.PathLike, kpis: Sequence[str] | None = None,
     """Everything ``samenspel analyse`` prints, as tables (and their text)."""
     out = Path(out)
     manifest = read_manifest(out)
-    runs = load_runs(out)
+    unreadable: list[str] = []  # damaged parts are named and the rest analysed
+    runs = load_runs(out, unreadable)
     failures = load_failures(out)
     d = manifest["design"]
     factors = [f["key"] for f in d["factors"]]
@@ -344,8 +345,10 @@ def analyse(out: str | os.PathLike, kpis: Sequence[str] | None = None,
     if kpi is not None:
         _kpis(manifest, [kpi], where="--kpi")
     chosen = _kpis(manifest, kpis)
+    missing = int(manifest["planned"]) - len(runs)
     result: dict[str, Any] = {"manifest": manifest, "runs": runs, "failures": failures,
-                              "kpis": chosen, "sections": []}
+                              "kpis": chosen, "sections": [], "unreadable": unreadable,
+                              "runs_missing": missing}
     exp = manifest["experiment"]
     head = [f"Experiment {exp['name']}: {exp.get('description') or ''}".rstrip(": "),
             f"design {d['kind']}, {d['points']} points x {len(manifest['scenarios'])} "
@@ -355,6 +358,10 @@ def analyse(out: str | os.PathLike, kpis: Sequence[str] | None = None,
     if len(failures):
         head.append(f"{len(failures)} failed runs, e.g. {failures['run_id'].iloc[0]}: "
                     f"{failures['error'].iloc[0]} (all in {out / 'failures'})")
+    if unreadable:
+        head.append(f"unreadable parts, left out: {', '.join(unreadable)}; {missing} of "
+                    f"{manifest['planned']} planned runs are missing from this analysis "
+                    f"('samenspel verify {out}' checks every part; --resume runs them again)")
     result["sections"].append(("Sweep", "\n".join(head)))
     if runs.empty:
         result["sections"].append(("Summary", "no finished runs yet"))
