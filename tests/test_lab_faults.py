@@ -26,7 +26,7 @@ from test_lab_common import ROOT, assert_same_dataset, run_cli, tiny_experiment
 import sim.api
 from sim.lab import sweep
 from sim.lab.executors import SerialExecutor
-from sim.lab.experiment import kpi_names, load_experiment
+from sim.lab.experiment import load_experiment
 from sim.lab.lock import LOCK_FILE, ResultsLocked, results_lock
 from sim.lab.sweep import load_runs, plan_runs, read_manifest, replication_seeds, run_sweep
 
@@ -254,9 +254,7 @@ def _commands(exp_path: Path, out: str) -> dict[str, list[str]]:
 
 @pytest.fixture
 def no_model(monkeypatch) -> list[object]:
-    """Every model built from here on, recorded (KPI names, read off a tiny model once,
-    are looked up first)."""
-    kpi_names()
+    """Every model built from here on, recorded."""
     built: list[object] = []
     real = sim.api.Neighbourhood
 

@@ -328,6 +328,12 @@ def format_crossing(table: pd.DataFrame, kpi: str, threshold: float, along: str)
 # --- entry point ---------------------------------------------------------------------------
 
 
+def _unreadable_line(out: Path, unreadable: list[str], missing: int, planned: int) -> str:
+    return (f"unreadable parts, left out: {', '.join(unreadable)}; {missing} of {planned} "
+            f"planned runs are missing from this analysis ('samenspel verify {out}' checks "
+            "every part; --resume runs them again)")
+
+
 def analyse(out: str | os.PathLike, kpis: Sequence[str] | None = None,
             kpi: str | None = None, threshold: float | None = None,
             along: str | None = None) -> dict[str, Any]:
@@ -345,10 +351,9 @@ def analyse(out: str | os.PathLike, kpis: Sequence[str] | None = None,
     if kpi is not None:
         _kpis(manifest, [kpi], where="--kpi")
     chosen = _kpis(manifest, kpis)
-    missing = int(manifest["planned"]) - len(runs)
     result: dict[str, Any] = {"manifest": manifest, "runs": runs, "failures": failures,
                               "kpis": chosen, "sections": [], "unreadable": unreadable,
-                              "runs_missing": missing}
+                              "runs_missing": int(manifest["planned"]) - len(runs)}
     exp = manifest["experiment"]
     head = [f"Experiment {exp['name']}: {exp.get('description') or ''}".rstrip(": "),
             f"design {d['kind']}, {d['points']} points x {len(manifest['scenarios'])} "
@@ -359,9 +364,8 @@ def analyse(out: str | os.PathLike, kpis: Sequence[str] | None = None,
         head.append(f"{len(failures)} failed runs, e.g. {failures['run_id'].iloc[0]}: "
                     f"{failures['error'].iloc[0]} (all in {out / 'failures'})")
     if unreadable:
-        head.append(f"unreadable parts, left out: {', '.join(unreadable)}; {missing} of "
-                    f"{manifest['planned']} planned runs are missing from this analysis "
-                    f"('samenspel verify {out}' checks every part; --resume runs them again)")
+        head.append(_unreadable_line(out, unreadable, result["runs_missing"],
+                                     manifest["planned"]))
     result["sections"].append(("Sweep", "\n".join(head)))
     if runs.empty:
         result["sections"].append(("Summary", "no finished runs yet"))

@@ -27,6 +27,8 @@ from typing import Any
 
 from ..scenario import InputError
 
+#: Name prefix of the file a finished session merges its one-run parts into.
+COMPACTED = "compacted-"
 #: Where ``--resume`` moves damaged parts, keeping their folder (``damaged/runs/...``).
 DAMAGED_DIR = "damaged"
 #: Files written once, before any run, checked like the parts.
@@ -48,23 +50,48 @@ def _first_line(err: BaseException) -> str:
 
 
 def _compacted(name: str) -> bool:
-    from .sweep import COMPACTED
-
     return name.startswith(COMPACTED)
+
+
+def compacted_files(folder: Path) -> list[Path]:
+    """The merged files of a part folder, oldest first."""
+    return sorted(folder.glob(f"{COMPACTED}*.parquet"))
+
+
+def read_part(p: Path, bad: list[tuple[Path, str]], columns: list[str] | None = None) -> Any:
+    """One part's table, or None (the reason added to ``bad``) when it is no readable part.
+
+    A part that vanished raises FileNotFoundError: a writer merged it meanwhile.
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(p, columns=columns)
+    except FileNotFoundError:
+        raise
+    except Exception as err:  # pyarrow raises several kinds for a broken file
+        bad.append((p, f"unreadable ({_first_line(err)})"))
+        return None
+    if "run_id" not in table.column_names:
+        bad.append((p, "not a part of this sweep (no run_id column)"))
+        return None
+    return table
+
+
+def merged_ids(folder: Path) -> set[str]:
+    """Run ids in the merged files of a part folder; a damaged one holds none to trust."""
+    tables = [read_part(p, [], ["run_id"]) for p in compacted_files(folder)]
+    return {i for t in tables if t is not None for i in t.column("run_id").to_pylist()}
 
 
 def part_problem(path: Path) -> str | None:
     """Why a file without a recorded checksum is no part of this sweep, or None if it is."""
-    import pyarrow.parquet as pq
-
     if path.suffix != ".parquet" or not path.is_file():
         return "not a part of this sweep (a foreign file)"
-    try:
-        table = pq.read_table(path)
-    except Exception as err:  # pyarrow raises several kinds for a broken file
-        return f"unreadable ({_first_line(err)})"
-    if "run_id" not in table.column_names:
-        return "not a part of this sweep (no run_id column)"
+    bad: list[tuple[Path, str]] = []
+    table = read_part(path, bad)
+    if table is None:
+        return bad[0][1]
     if not _compacted(path.name):
         ids = set(table.column("run_id").to_pylist())
         if ids - {path.stem}:
@@ -97,8 +124,6 @@ def scan(out: Path, folders: Iterable[str], recorded: dict[str, str],
     A recorded part that is gone is damaged too, unless it was a one-run part whose
     run is in a merged file (a session killed while merging).
     """
-    from .sweep import merged_ids
-
     result = Scan()
     present: list[str] = [f for f in fixed if (out / f).exists()]
     for folder in folders:
@@ -210,15 +235,13 @@ def read_results_manifest(out: Path, command: str = "verify") -> dict[str, Any]:
     return manifest
 
 
-def verify(out: str | Path) -> tuple[Scan, dict[str, Any]]:
-    """Check a results directory against its manifest, changing nothing."""
-    from .sweep import PART_DIRS
-
+def verify(out: str | Path, folders: Iterable[str]) -> tuple[Scan, dict[str, Any]]:
+    """Check a results directory's part ``folders`` against its manifest, changing nothing."""
     out = Path(out)
     manifest = read_results_manifest(out)
     recorded = manifest.get("parts") or {}
     if not isinstance(recorded, dict):
         raise InputError("verify", "DIR", str(out), "has a manifest.json whose parts are "
                          "not a table of checksums")
-    return scan(out, PART_DIRS[:-1], recorded), manifest
+    return scan(out, folders, recorded), manifest
 

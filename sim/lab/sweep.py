@@ -61,13 +61,11 @@ from ..version import code_version
 from .design import Point, crossed_factors, make_points, problem, sampled_factors
 from .executors import Executor, ProcessExecutor
 from .experiment import Experiment, inner_message
-from .integrity import checksums, repair
+from .integrity import COMPACTED, checksums, compacted_files, merged_ids, read_part, repair
 from .lock import LOCK_FILE, results_lock
 
 FORMAT = "samenspel-sweep/1"
 PART_DIRS = ("runs", "daily", "routes", "waits", "failures")
-#: Name prefix of the file a finished session merges its one-run parts into.
-COMPACTED = "compacted-"
 #: Columns that record when and how fast a run went, not what it computed.
 WALL_CLOCK_COLUMNS = ("elapsed_s", "finished_at")
 #: Declared parameters that are not recorded as parameter columns of a run.
@@ -410,6 +408,21 @@ def prepare_out(out: Path, exp: Experiment, resume: bool, allow_code_change: boo
     return done, old
 
 
+def new_manifest(exp: Experiment, points: list[Point], planned: int) -> dict[str, Any]:
+    """The manifest of a new sweep, before any run."""
+    return {
+        "format": FORMAT,
+        "experiment": {"name": exp.name, "description": exp.description,
+                       "file": exp.path, "sha256": exp.sha256},
+        "code_version": code_version(),
+        "started": _now(), "finished": None, "status": "running",
+        "planned": planned, "done": 0, "failed": 0,
+        "scenarios": list(exp.base_labels), "base_refs": list(exp.bases),
+        "settings": exp.settings(), "design": design_description(exp, points),
+        "kpis": list(exp.kept_kpis), "sessions": [], "parts": {},
+    }
+
+
 def _warn(message: str) -> None:
     print(message, file=sys.stderr)
 
@@ -477,8 +490,7 @@ def _sweep(exp: Experiment, out: Path, points: list[Point], tasks: list[RunTask]
            log: Callable[[str], Any] | None, allow_code_change: bool) -> SweepResult:
     """:func:`run_sweep` once the directory is checked and locked."""
     done_ids, old = prepare_out(out, exp, resume, allow_code_change, log)
-    planned_ids = {t.run_id for t in tasks}
-    done_ids &= planned_ids
+    done_ids &= {t.run_id for t in tasks}
     todo = [t for t in tasks if t.run_id not in done_ids]
 
     out.mkdir(parents=True, exist_ok=True)
@@ -492,17 +504,7 @@ def _sweep(exp: Experiment, out: Path, points: list[Point], tasks: list[RunTask]
     if not (out / "design.parquet").is_file():
         _write_frame(out / "design.parquet", design_frame(points))
     if old is None:
-        writer.manifest = {
-            "format": FORMAT,
-            "experiment": {"name": exp.name, "description": exp.description,
-                           "file": exp.path, "sha256": exp.sha256},
-            "code_version": code_version(),
-            "started": _now(), "finished": None, "status": "running",
-            "planned": len(tasks), "done": 0, "failed": 0,
-            "scenarios": list(exp.base_labels), "base_refs": list(exp.bases),
-            "settings": exp.settings(), "design": design_description(exp, points),
-            "kpis": list(exp.kept_kpis), "sessions": [], "parts": {},
-        }
+        writer.manifest = new_manifest(exp, points, len(tasks))
     else:  # the checksums of parts this session writes again are no longer known
         todo_ids = {t.run_id for t in todo}
         writer.manifest = {**old, "parts": {rel: sha for rel, sha in old["parts"].items()
@@ -588,38 +590,6 @@ def _singles(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.parquet") if not p.name.startswith(COMPACTED))
 
 
-def _compacted(folder: Path) -> list[Path]:
-    return sorted(folder.glob(f"{COMPACTED}*.parquet"))
-
-
-def _read_part(p: Path, bad: list[tuple[Path, str]], columns: list[str] | None = None
-               ) -> Any:
-    """One part's table, or None (the reason added to ``bad``) when it is no readable part.
-
-    A part that vanished raises FileNotFoundError: a writer merged it meanwhile.
-    """
-    import pyarrow.parquet as pq
-
-    try:
-        table = pq.read_table(p, columns=columns)
-    except FileNotFoundError:
-        raise
-    except Exception as err:  # pyarrow raises several kinds for a broken file
-        lines = str(err).strip().splitlines()
-        bad.append((p, lines[0] if lines else type(err).__name__))
-        return None
-    if "run_id" not in table.column_names:
-        bad.append((p, "no run_id column"))
-        return None
-    return table
-
-
-def merged_ids(folder: Path) -> set[str]:
-    """Run ids in the merged files of a part folder; a damaged one holds none to trust."""
-    tables = [_read_part(p, [], ["run_id"]) for p in _compacted(folder)]
-    return {i for t in tables if t is not None for i in t.column("run_id").to_pylist()}
-
-
 def part_ids(folder: Path) -> set[str]:
     """Run ids with a part in ``folder`` (one-run parts and compacted files)."""
     if not folder.is_dir():
@@ -654,7 +624,7 @@ def compact(folder: Path, known: dict[str, Any] | None = None) -> None:
     table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
     keys = [(c, "ascending") for c in ("run_id", "day") if c in table.column_names]
     table = table.sort_by(keys)
-    existing = [int(p.stem.removeprefix(COMPACTED)) for p in _compacted(folder)
+    existing = [int(p.stem.removeprefix(COMPACTED)) for p in compacted_files(folder)
                 if p.stem.removeprefix(COMPACTED).isdigit()]
     target = folder / f"{COMPACTED}{max(existing, default=-1) + 1:04d}.parquet"
 
@@ -678,12 +648,12 @@ def _read_tables(folder: Path, bad: list[tuple[Path, str]]) -> list[Any]:
         del bad[:]
         try:
             tables, ids = [], set()
-            for p in _compacted(folder):
-                if (table := _read_part(p, bad)) is not None:
+            for p in compacted_files(folder):
+                if (table := read_part(p, bad)) is not None:
                     tables.append(table)
                     ids.update(table.column("run_id").to_pylist())
             tables += [t for p in _singles(folder) if p.stem not in ids
-                       if (t := _read_part(p, bad)) is not None]
+                       if (t := read_part(p, bad)) is not None]
             return tables
         except FileNotFoundError:
             if attempt == 4:
@@ -702,7 +672,7 @@ def _read_parts(folder: Path, unreadable: list[str] | None = None) -> pd.DataFra
     tables = _read_tables(folder, bad)
     if bad and unreadable is None:
         p, why = bad[0]
-        raise InputError(str(p), "", _MISSING, f"damaged part ({why}); 'samenspel verify "
+        raise InputError(str(p), "", _MISSING, f"is damaged, {why}; 'samenspel verify "
                          f"{folder.parent}' names every damaged part, and --resume runs "
                          "their runs again")
     if unreadable is not None:
