@@ -240,6 +240,31 @@ def test_damaged_parts_are_named_set_aside_and_exactly_their_runs_run_again(
     assert code == 0 and "clean" in stdout, f"expected the repaired sweep clean: {stdout}"
 
 
+def test_a_reader_racing_a_merge_reads_every_run_once(reference, tmp_path: Path,
+                                                      monkeypatch) -> None:
+    """A writer merges one-run parts while a reader lists them: the reader lists again."""
+    exp_path, _ = reference
+    out = tmp_path / "racing"
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(load_experiment(exp_path), out, executor=SerialExecutor(), progress=False,
+                  model=interrupted_model)
+    real_read = sweep.read_part
+    merged: list[Path] = []
+
+    def merging_first(p: Path, bad, columns=None):
+        if not merged and not p.name.startswith(sweep.COMPACTED):
+            merged.append(p)
+            sweep.compact(p.parent)  # the writer, just after the reader listed the parts
+        return real_read(p, bad, columns)
+
+    monkeypatch.setattr(sweep, "read_part", merging_first)
+    runs = load_runs(out)
+    assert merged and not (out / "runs" / merged[0].name).exists(), \
+        "expected the part being read to be merged away under the reader"
+    assert len(runs) == PLANNED - 1 and runs["run_id"].is_unique, \
+        f"expected each finished run once, got {sorted(runs['run_id'])}"
+
+
 # --- output paths -------------------------------------------------------------------------
 
 
@@ -302,6 +327,19 @@ def test_a_read_only_out_is_refused_before_any_model_is_built(
         code, _, stderr = run_cli(argv)
         assert code == 2 and "cannot be written" in stderr, stderr
     assert no_model == []
+
+
+@pytest.mark.parametrize("command", ["run", "sweep", "compare"])
+def test_every_writing_command_is_refused_while_another_writes(
+        reference, tmp_path: Path, no_model: list, command: str) -> None:
+    exp_path, _ = reference
+    out = tmp_path / "out"
+    with results_lock(out, command="the dashboard"):
+        code, _, stderr = run_cli(_commands(exp_path, str(out))[command])
+    assert code == 2 and stderr.count("\n") == 1, f"expected exit 2, one line: {stderr!r}"
+    assert f"pid {os.getpid()}: the dashboard" in stderr, f"expected the holder: {stderr}"
+    assert no_model == [], "expected no model built by a refused writer"
+    assert sorted(p.name for p in out.iterdir()) == [LOCK_FILE], "nothing may be written"
 
 
 # --- a full disk ----------------------------------------------------------------------------

@@ -184,7 +184,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(f"{out}: damaged: {scan.describe(rel)}: {why}")
     checked = len(scan.good) + len(scan.damaged)
     unrecorded = (f"; {scan.unrecorded} without a recorded checksum (written by a session "
-                  "that did not finish) read as whole parts" if scan.unrecorded else "")
+                  "that did not finish, or by an older version) read as whole parts"
+                  if scan.unrecorded else "")
     running = ("; the manifest says a sweep is running, so parts may still change"
                if manifest.get("status") == "running" else "")
     if scan.damaged:

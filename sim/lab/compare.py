@@ -240,9 +240,14 @@ def compare_scenarios(refs: Sequence[str], replications: int, out: str | os.Path
             "out": str(out)}
     payload = to_json(table, meta)
     with results_lock(out):  # the comparison's own files: one writer at a time too
-        table.to_csv(out / "comparison.csv", index=False)
-        (out / "comparison.json").write_text(json.dumps(payload, indent=2) + "\n",
-                                             encoding="utf-8")
-        report = write_report(out, table=table, title=exp.description)
+        try:
+            table.to_csv(out / "comparison.csv", index=False)
+            (out / "comparison.json").write_text(json.dumps(payload, indent=2) + "\n",
+                                                 encoding="utf-8")
+            report = write_report(out, table=table, title=exp.description)
+        except OSError as err:  # a full disk: the runs are saved, the report is not
+            raise InputError("compare", "--out", str(out), f"cannot write the comparison "
+                             f"({err.strerror}); the runs are saved: make room, then run "
+                             "the same command plus --resume") from None
     payload["report"] = str(report)
     return table, payload, report
