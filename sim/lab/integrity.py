@@ -33,6 +33,7 @@ COMPACTED = "compacted-"
 DAMAGED_DIR = "damaged"
 #: Files written once, before any run, checked like the parts.
 FIXED_FILES = ("experiment.toml", "design.parquet")
+#: What the ``format`` of a sweep's manifest starts with, in every version.
 SWEEP_FORMAT_PREFIX = "samenspel-sweep/"
 
 
@@ -214,23 +215,23 @@ def checksums(out: Path, folders: Iterable[str], known: dict[str, str]) -> dict[
     return found
 
 
-def read_results_manifest(out: Path, command: str = "verify") -> dict[str, Any]:
+def read_results_manifest(out: Path) -> dict[str, Any]:
     """The manifest of a results directory; an InputError when ``out`` is none."""
     path = out / "manifest.json"
     if not out.is_dir():
-        raise InputError(command, "DIR", str(out), "is not a results directory (no such "
+        raise InputError("verify", "DIR", str(out), "is not a results directory (no such "
                          "directory)")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputError(command, "DIR", str(out), "is not a results directory (no "
+        raise InputError("verify", "DIR", str(out), "is not a results directory (no "
                          "manifest.json)") from None
     except (OSError, ValueError) as err:
-        raise InputError(command, "DIR", str(out), f"is not a results directory (unreadable "
+        raise InputError("verify", "DIR", str(out), f"is not a results directory (unreadable "
                          f"manifest.json: {err})") from None
     if not isinstance(manifest, dict) or not str(manifest.get("format", "")).startswith(
             SWEEP_FORMAT_PREFIX):
-        raise InputError(command, "DIR", str(out), "is not a results directory (its "
+        raise InputError("verify", "DIR", str(out), "is not a results directory (its "
                          "manifest.json is not a samenspel sweep's)")
     return manifest
 
