@@ -26,6 +26,7 @@ and reports bad input by raising :class:`sim.scenario.InputError`, which
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
@@ -34,6 +35,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from .outdir import check_out_dir, run_out_bytes
 from .outputs import jsonable
 from .params import SPECS, Scenario
 from .scenario import InputError, check_int, list_presets, load_scenario, parse_override, resolve
@@ -90,17 +92,6 @@ def load_from_args(name: str, sets: Sequence[str]) -> Scenario:
     return load_scenario(name, overrides_from(sets))
 
 
-def check_out_dir(command: str, out: Path) -> None:
-    """Fail before any work if ``out`` cannot become a writable directory."""
-    if out.exists() and not out.is_dir():
-        raise InputError(command, "--out", str(out), "exists and is not a directory")
-    existing = next(p for p in (out.absolute(), *out.absolute().parents) if p.exists())
-    if not existing.is_dir():
-        raise InputError(command, "--out", str(out), f"{existing} is not a directory")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise InputError(command, "--out", str(out), f"{existing} is not writable")
-
-
 def print_json(x: Any) -> None:
     """One JSON object on stdout (NaN becomes null)."""
     print(json.dumps(jsonable(x), allow_nan=False))
@@ -151,28 +142,34 @@ def cmd_run(args: argparse.Namespace) -> int:
     if warmup >= days:
         raise InputError("run", "--warmup-days", warmup, f"must be less than the days ({days})")
     out = Path(args.out) if args.out is not None else None
+    writing: contextlib.AbstractContextManager = contextlib.nullcontext()
     if out is not None:
-        check_out_dir("run", out)
+        from .lab.lock import results_lock
 
-    progress, close = _progress(days, scenario.name)
-    try:
-        result = api.run(scenario, seed=seed, days=days, warmup_days=warmup, progress=progress)
-    finally:
-        close()
+        check_out_dir("run", out, run_out_bytes(scenario.population.n_residents, days))
+        writing = results_lock(out)
 
-    if args.json:
-        print_json(result.summary)
-    else:
-        header = (f"{scenario.name} | seed {seed} | days {days} | warm-up {warmup} | "
-                  f"code {code_version()}")
-        print(summary_table(result.summary, header))
-    if out is not None:
+    with writing:
+        progress, close = _progress(days, scenario.name)
         try:
-            written = result.write(out)
-        except OSError as err:
-            raise InputError("run", "--out", str(out), f"cannot write: {err}") from None
-        names = ", ".join(p.name for p in written)
-        print(f"wrote {names} to {out}", file=sys.stderr if args.json else sys.stdout)
+            result = api.run(scenario, seed=seed, days=days, warmup_days=warmup,
+                             progress=progress)
+        finally:
+            close()
+
+        if args.json:
+            print_json(result.summary)
+        else:
+            header = (f"{scenario.name} | seed {seed} | days {days} | warm-up {warmup} | "
+                      f"code {code_version()}")
+            print(summary_table(result.summary, header))
+        if out is not None:
+            try:
+                written = result.write(out)
+            except OSError as err:
+                raise InputError("run", "--out", str(out), f"cannot write: {err}") from None
+            names = ", ".join(p.name for p in written)
+            print(f"wrote {names} to {out}", file=sys.stderr if args.json else sys.stdout)
     return 0
 
 

@@ -182,6 +182,25 @@ def test_quick_look_overrides_replications_and_days(reference, tmp_path: Path) -
     assert len(runs) == 2 and set(runs["days"]) == {30}, runs[["run_id", "days"]]
 
 
+def test_quick_look_shortens_the_warm_up(reference, tmp_path: Path) -> None:
+    exp_path, _ = reference
+    code, _, stderr = run_cli(["sweep", str(exp_path), "--out", str(tmp_path / "no"),
+                               "--days", "8", "--workers", "1"])
+    assert code == 2 and "--warmup-days" in stderr and not (tmp_path / "no").exists(), \
+        f"expected --days under the file's 10-day warm-up refused, pointing to the flag: {stderr}"
+    out = tmp_path / "quick"
+    code, _, stderr = run_cli(["sweep", str(exp_path), "--out", str(out), "--replications",
+                               "1", "--days", "8", "--warmup-days", "2", "--workers", "1"])
+    assert code == 0, stderr
+    runs = load_runs(out)
+    assert set(runs["days"]) == {8} and set(runs["warmup_days"]) == {2}, runs
+    code, _, stderr = run_cli(["sweep", str(exp_path), "--out", str(out), "--replications",
+                               "1", "--days", "8", "--warmup-days", "3", "--workers", "1",
+                               "--resume"])
+    assert code == 2 and "warmup_days" in stderr, \
+        f"expected a resume with another warm-up refused: {stderr}"
+
+
 def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path: Path) -> None:
     exp_path = tiny_experiment(tmp_path / "int.toml", replications=6, days=120,
                                reluctance="0.3, 0.5", residents=2000)

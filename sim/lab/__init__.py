@@ -14,10 +14,16 @@ Quick use::
     exp = load_experiment("experiments/access_policies.toml")
     run_sweep(exp, "results/access", workers=2)
     runs = load_runs("results/access")        # one row per run, sorted by run id
+
+Writers of a results directory hold its lock (:mod:`.lock`), readers never do::
+
+    with results_lock("results/access"):     # ResultsLocked (one line) if taken
+        ...
 """
 
 from .experiment import Experiment, Factor, load_experiment
+from .lock import ResultsLocked, results_lock
 from .sweep import load_runs, plan_runs, replication_seeds, run_sweep
 
-__all__ = ["Experiment", "Factor", "load_experiment", "load_runs", "plan_runs",
-           "replication_seeds", "run_sweep"]
+__all__ = ["Experiment", "Factor", "ResultsLocked", "load_experiment", "load_runs",
+           "plan_runs", "replication_seeds", "results_lock", "run_sweep"]

@@ -328,13 +328,20 @@ def format_crossing(table: pd.DataFrame, kpi: str, threshold: float, along: str)
 # --- entry point ---------------------------------------------------------------------------
 
 
+def _unreadable_line(out: Path, unreadable: list[str], missing: int, planned: int) -> str:
+    return (f"unreadable parts, left out: {', '.join(unreadable)}; {missing} of {planned} "
+            f"planned runs are missing from this analysis ('samenspel verify {out}' checks "
+            "every part; --resume runs them again)")
+
+
 def analyse(out: str | os.PathLike, kpis: Sequence[str] | None = None,
             kpi: str | None = None, threshold: float | None = None,
             along: str | None = None) -> dict[str, Any]:
     """Everything ``samenspel analyse`` prints, as tables (and their text)."""
     out = Path(out)
     manifest = read_manifest(out)
-    runs = load_runs(out)
+    unreadable: list[str] = []  # damaged parts are named and the rest analysed
+    runs = load_runs(out, unreadable)
     failures = load_failures(out)
     d = manifest["design"]
     factors = [f["key"] for f in d["factors"]]
@@ -345,7 +352,8 @@ def analyse(out: str | os.PathLike, kpis: Sequence[str] | None = None,
         _kpis(manifest, [kpi], where="--kpi")
     chosen = _kpis(manifest, kpis)
     result: dict[str, Any] = {"manifest": manifest, "runs": runs, "failures": failures,
-                              "kpis": chosen, "sections": []}
+                              "kpis": chosen, "sections": [], "unreadable": unreadable,
+                              "runs_missing": int(manifest["planned"]) - len(runs)}
     exp = manifest["experiment"]
     head = [f"Experiment {exp['name']}: {exp.get('description') or ''}".rstrip(": "),
             f"design {d['kind']}, {d['points']} points x {len(manifest['scenarios'])} "
@@ -355,6 +363,9 @@ def analyse(out: str | os.PathLike, kpis: Sequence[str] | None = None,
     if len(failures):
         head.append(f"{len(failures)} failed runs, e.g. {failures['run_id'].iloc[0]}: "
                     f"{failures['error'].iloc[0]} (all in {out / 'failures'})")
+    if unreadable:
+        head.append(_unreadable_line(out, unreadable, result["runs_missing"],
+                                     manifest["planned"]))
     result["sections"].append(("Sweep", "\n".join(head)))
     if runs.empty:
         result["sections"].append(("Summary", "no finished runs yet"))

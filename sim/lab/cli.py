@@ -4,15 +4,18 @@
 
     samenspel sweep EXPERIMENT [--workers N] [--dask local|tcp://HOST:PORT] [--out DIR]
                                [--resume [--allow-code-change]] [--replications N]
-                               [--days N] [--no-progress]
+                               [--days N] [--warmup-days N] [--no-progress]
     samenspel compare SCENARIO_A SCENARIO_B [...] --replications N [--days N]
                       [--warmup-days N] [--seed N] [--kpis K,K] [--json] [--out DIR]
                       [--workers N] [--dask ...] [--resume] [--no-progress]
     samenspel analyse DIR [--kpis K,K] [--kpi KPI --threshold X [--along FACTOR]] [--json]
+    samenspel verify DIR
 
 Bad input raises :class:`sim.scenario.InputError`; the main command line prints it
 as one line and exits with code 2. A sweep stopped with Ctrl-C exits with 130 and
 can be finished with ``--resume``; a sweep in which some runs failed exits with 1.
+``verify`` exits with 0 when every part is whole, 1 when some are damaged, 2 when
+DIR holds no results.
 """
 
 from __future__ import annotations
@@ -95,7 +98,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     exp = load_experiment(args.experiment)
     exp = exp.with_overrides(replications=_positive("sweep", "--replications",
                                                     args.replications, 1_000_000),
-                             days=_positive("sweep", "--days", args.days, 36_500))
+                             days=_positive("sweep", "--days", args.days, 36_500),
+                             warmup_days=args.warmup_days)
     out = Path(args.out) if args.out else Path("results") / exp.name
     executor = _executor("sweep", args)
     try:
@@ -163,14 +167,37 @@ def cmd_analyse(args: argparse.Namespace) -> int:
                 payload[key] = result[key].to_dict(orient="records")
         if len(result["failures"]):
             payload["failures"] = result["failures"][["run_id", "error"]].to_dict("records")
+        payload.update(unreadable=result["unreadable"], runs_missing=result["runs_missing"])
         print_json(payload)
     else:
         print(render(result))
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from .integrity import verify
+    from .sweep import PART_DIRS
+
+    out = Path(args.dir)
+    scan, manifest = verify(out, PART_DIRS[:-1])
+    for rel, why in scan.damaged:
+        print(f"{out}: damaged: {scan.describe(rel)}: {why}")
+    checked = len(scan.good) + len(scan.damaged)
+    unrecorded = (f"; {scan.unrecorded} without a recorded checksum (written by a session "
+                  "that did not finish, or by an older version) read as whole parts"
+                  if scan.unrecorded else "")
+    running = ("; the manifest says a sweep is running, so parts may still change"
+               if manifest.get("status") == "running" else "")
+    if scan.damaged:
+        print(f"{out}: {len(scan.damaged)} of {checked} files damaged{unrecorded}{running}; "
+              "the same command plus --resume sets them aside and runs their runs again")
+        return EXIT_FAILED_RUNS
+    print(f"{out}: clean: {checked} files whole{unrecorded}{running}")
+    return 0
+
+
 def register(subparsers: Any) -> None:
-    """Add ``sweep``, ``compare`` and ``analyse`` to the main command line."""
+    """Add ``sweep``, ``compare``, ``analyse`` and ``verify`` to the main command line."""
     p = subparsers.add_parser(
         "sweep", help="run an experiment: many scenarios, seeds and parameter values",
         description="Run every run of an experiment file (see experiments/), writing each "
@@ -183,6 +210,8 @@ def register(subparsers: Any) -> None:
                    help="override the file's replications, for a quick look")
     p.add_argument("--days", type=int, default=None, metavar="N",
                    help="override the file's horizon in days, for a quick look")
+    p.add_argument("--warmup-days", type=int, default=None, metavar="N",
+                   help="override the file's warm-up in days (less than the horizon)")
     _add_execution(p)
     p.set_defaults(func=cmd_sweep)
 
@@ -225,4 +254,13 @@ def register(subparsers: Any) -> None:
                    help="grid factor to walk along (default: the numeric one with most values)")
     p.add_argument("--json", action="store_true", help="print the tables as one JSON object")
     p.set_defaults(func=cmd_analyse)
+
+    p = subparsers.add_parser(
+        "verify", help="check a results directory against its manifest's checksums",
+        description="Check every part of a sweep or compare directory against the sha256 "
+        "its manifest.json records (or, for parts written by a session that did not finish, "
+        "that it reads as a part). Exit 0: clean; 1: damaged parts (named); 2: DIR holds no "
+        "results.")
+    p.add_argument("dir", metavar="DIR", help="a sweep or compare output directory")
+    p.set_defaults(func=cmd_verify)
 

@@ -26,6 +26,7 @@ from ..kpis import flat_names
 from ..scenario import InputError, resolve
 from .executors import Executor
 from .experiment import experiment_from_text
+from .lock import results_lock
 
 CONFIDENCE = 0.95
 COLUMNS = ["kpi", "scenario", "reference", "n", "mean", "sd", "ci_lo", "ci_hi", "n_pairs",
@@ -228,7 +229,7 @@ def compare_scenarios(refs: Sequence[str], replications: int, out: str | os.Path
     exp = experiment_from_text(text, where="compare")
     out = Path(out)
     result = run_sweep(exp, out, executor=executor, resume=resume, progress=progress, log=log,
-                       allow_code_change=allow_code_change)
+                       allow_code_change=allow_code_change, command="compare")
     runs = load_runs(out)
     labels = list(exp.base_labels)
     table = compare_runs(runs, kpis or exp.kept_kpis, labels)
@@ -238,9 +239,15 @@ def compare_scenarios(refs: Sequence[str], replications: int, out: str | os.Path
             "runs_failed": result.failed, "code_version": manifest.get("code_version"),
             "out": str(out)}
     payload = to_json(table, meta)
-    table.to_csv(out / "comparison.csv", index=False)
-    (out / "comparison.json").write_text(json.dumps(payload, indent=2) + "\n",
-                                         encoding="utf-8")
-    report = write_report(out, table=table, title=exp.description)
+    with results_lock(out):  # the comparison's own files: one writer at a time too
+        try:
+            table.to_csv(out / "comparison.csv", index=False)
+            (out / "comparison.json").write_text(json.dumps(payload, indent=2) + "\n",
+                                                 encoding="utf-8")
+            report = write_report(out, table=table, title=exp.description)
+        except OSError as err:  # a full disk: the runs are saved, the report is not
+            raise InputError("compare", "--out", str(out), f"cannot write the comparison "
+                             f"({err.strerror}); the runs are saved: make room, then run "
+                             "the same command plus --resume") from None
     payload["report"] = str(report)
     return table, payload, report

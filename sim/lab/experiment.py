@@ -210,9 +210,9 @@ class Experiment:
     def where(self) -> str:
         return self.path or f"experiment {self.name}"
 
-    def with_overrides(self, replications: int | None = None, days: int | None = None
-                       ) -> Experiment:
-        """The experiment with ``--replications`` and ``--days`` from the command line."""
+    def with_overrides(self, replications: int | None = None, days: int | None = None,
+                       warmup_days: int | None = None) -> Experiment:
+        """The experiment with ``--replications``, ``--days`` and ``--warmup-days``."""
         changes: dict[str, Any] = {}
         overrides = dict(self.overrides)
         if replications is not None:
@@ -220,11 +220,26 @@ class Experiment:
             changes["replications"] = overrides["replications"] = replications
         if days is not None:
             check_int("--days", "days", days, 1, SPECS["days"].hi)
-            if self.warmup_days >= days:
-                raise _err("--days", "days", days,
-                           f"must be more than the warm-up ({self.warmup_days} days)")
             changes["days"] = overrides["days"] = days
+        warmup = self.warmup_days
+        if warmup_days is not None:
+            warmup = check_int("--warmup-days", "warmup_days", warmup_days, 0, SPECS["days"].hi)
+            changes["warmup_days"] = overrides["warmup_days"] = warmup
+        if days is None and warmup_days is None:
+            return dataclasses.replace(self, overrides=overrides, **changes)
+        horizons = [days or self.days] if days or self.days else self._base_days()
+        if warmup >= min(horizons):
+            if warmup_days is None:
+                raise _err("--days", "days", days, f"must be more than the warm-up ({warmup} "
+                           "days); shorten the warm-up with --warmup-days")
+            raise _err("--warmup-days", "warmup_days", warmup, f"must be less than the "
+                       f"horizon ({min(horizons)} days)")
         return dataclasses.replace(self, overrides=overrides, **changes)
+
+    def _base_days(self) -> list[int]:
+        from ..scenario import load_scenario
+
+        return [load_scenario(ref).days for ref in self.bases]
 
     def settings(self) -> dict[str, Any]:
         """What fixes the plan; recorded in the manifest and checked on --resume."""

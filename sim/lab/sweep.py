@@ -8,7 +8,10 @@ the executor (serial, processes, Dask) does not change the dataset.
 
 The output directory, each file written atomically (temp file + ``os.replace``)::
 
-    manifest.json        experiment hash, code version, times, runs planned/done/failed
+    manifest.json        experiment hash, code version, times, runs planned/done/failed,
+                         and a sha256 per part (``parts``, see :mod:`.integrity`)
+    .lock                held by the one process writing here (:mod:`.lock`)
+    damaged/             parts ``--resume`` found damaged and set aside
     experiment.toml      the experiment text, as run
     design.parquet       one row per design point: its values and raw sample coordinates
     runs/<id>.parquet    one row per finished run: run_id, scenario, point, policy, sample,
@@ -25,13 +28,15 @@ daily, routes and waits parts are written before it). When a session ends, each
 part folder's one-run files are merged into one ``compacted-NNNN.parquet`` (many
 tiny files are slow to read); the dataset's content does not change. ``--resume`` skips those,
 retries failed runs, and so finishes a sweep interrupted at any moment (Ctrl-C,
-kill -9, a crashed worker) with the dataset an uninterrupted sweep would give.
+kill -9, a crashed worker, a full disk, a damaged part) with the dataset an
+uninterrupted sweep would give.
 Read the results with :func:`load_runs` or ``pandas.read_parquet(out / "runs")``.
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime as dt
 import json
 import math
@@ -48,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from ..kpis import flatten
+from ..outdir import check_out_dir, is_no_space
 from ..outputs import atomic_write, jsonable
 from ..params import SPECS, Scenario
 from ..scenario import _MISSING, InputError, build, flatten_tree, read_toml, resolve
@@ -55,11 +61,11 @@ from ..version import code_version
 from .design import Point, crossed_factors, make_points, problem, sampled_factors
 from .executors import Executor, ProcessExecutor
 from .experiment import Experiment, inner_message
+from .integrity import COMPACTED, checksums, compacted_files, merged_ids, read_part, repair
+from .lock import LOCK_FILE, results_lock
 
 FORMAT = "samenspel-sweep/1"
 PART_DIRS = ("runs", "daily", "routes", "waits", "failures")
-#: Name prefix of the file a finished session merges its one-run parts into.
-COMPACTED = "compacted-"
 #: Columns that record when and how fast a run went, not what it computed.
 WALL_CLOCK_COLUMNS = ("elapsed_s", "finished_at")
 #: Declared parameters that are not recorded as parameter columns of a run.
@@ -338,13 +344,17 @@ class SweepResult:
     status: str
 
 
-def prepare_out(out: Path, exp: Experiment, resume: bool, allow_code_change: bool = False
-                ) -> tuple[set[str], dict | None]:
-    """Check the output directory; returns the run ids already done and the old manifest."""
+def prepare_out(out: Path, exp: Experiment, resume: bool, allow_code_change: bool = False,
+                log: Callable[[str], Any] | None = None) -> tuple[set[str], dict | None]:
+    """Check the output directory; returns the run ids already done and the old manifest.
+
+    On resume every part is checked first (:mod:`.integrity`): a damaged one is moved to
+    ``damaged/`` with a warning through ``log``, and its runs are not done.
+    """
     manifest_path = out / "manifest.json"
     if out.exists() and not out.is_dir():
         raise InputError(str(out), "", _MISSING, "is a file, not a directory")
-    nonempty = out.is_dir() and any(out.iterdir())
+    nonempty = out.is_dir() and any(p.name != LOCK_FILE for p in out.iterdir())
     if nonempty and not resume:
         raise InputError(str(out), "", _MISSING, "already holds results; add --resume to finish "
                          "that sweep, or choose another --out")
@@ -365,7 +375,7 @@ def prepare_out(out: Path, exp: Experiment, resume: bool, allow_code_change: boo
         diff = [k for k in new_settings if old.get("settings", {}).get(k) != new_settings[k]]
         raise InputError(str(out), "", _MISSING, "was run with other settings ("
                          + ", ".join(diff) + "); resume with the same flags "
-                         "(--replications, --days), or choose another --out")
+                         "(--replications, --days, --warmup-days), or choose another --out")
     if old.get("code_version") != code_version() and not allow_code_change:
         raise InputError(str(out), "", _MISSING, f"was written by code version "
                          f"{old.get('code_version')}, this is {code_version()}, so the runs "
@@ -378,37 +388,109 @@ def prepare_out(out: Path, exp: Experiment, resume: bool, allow_code_change: boo
                 tmp.unlink(missing_ok=True)
     for tmp in out.glob(".*.tmp"):
         tmp.unlink(missing_ok=True)
-    done = part_ids(out / "runs")
     for sub in PART_DIRS[:-1]:  # parts already merged, left by a kill during compaction
         folder = out / sub
         if folder.is_dir():
-            merged = _compacted_ids(folder)
+            merged = merged_ids(folder)
             for p in _singles(folder):
                 if p.stem in merged:
                     p.unlink(missing_ok=True)
+    checked = repair(out, PART_DIRS[:-1], old.get("parts") or {}, log or _warn)
+    old["parts"] = checked.good
+    done = part_ids(out / "runs")
+    for rel, _ in checked.damaged:  # a run with a damaged daily, routes or waits part
+        folder, _, name = rel.partition("/")
+        if folder in PART_DIRS[1:-1]:
+            done -= (done - part_ids(out / folder) if name.startswith(COMPACTED)
+                     else {Path(name).stem})
     for done_id in done:
         (out / "failures" / f"{done_id}.json").unlink(missing_ok=True)
     return done, old
 
 
+def new_manifest(exp: Experiment, points: list[Point], planned: int) -> dict[str, Any]:
+    """The manifest of a new sweep, before any run."""
+    return {
+        "format": FORMAT,
+        "experiment": {"name": exp.name, "description": exp.description,
+                       "file": exp.path, "sha256": exp.sha256},
+        "code_version": code_version(),
+        "started": _now(), "finished": None, "status": "running",
+        "planned": planned, "done": 0, "failed": 0,
+        "scenarios": list(exp.base_labels), "base_refs": list(exp.bases),
+        "settings": exp.settings(), "design": design_description(exp, points),
+        "kpis": list(exp.kept_kpis), "sessions": [], "parts": {},
+    }
+
+
+def _warn(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def estimate_bytes(exp: Experiment, tasks: list[RunTask]) -> int:
+    """A rough upper estimate of what ``tasks`` write, measured on small sweeps.
+
+    A session's one-run parts exist twice for a moment while they are merged.
+    """
+    per_run = 100_000 + 20_000 * (exp.routes + exp.waits)
+    return sum(per_run + (200 * t.days if exp.daily else 0)
+               + (int(0.02 * t.scenario.population.n_residents * t.days) if exp.waits else 0)
+               for t in tasks)
+
+
+def _foreign(out: Path) -> bool:
+    """A directory that holds something other than results: refused before a lock file
+    is made in it."""
+    return (out.is_dir() and not (out / "manifest.json").exists()
+            and not (out / LOCK_FILE).exists() and any(out.iterdir()))
+
+
 def run_sweep(exp: Experiment, out: str | os.PathLike, executor: Executor | None = None,
               resume: bool = False, progress: bool | None = None,
               model: ModelFn | None = None, log: Callable[[str], Any] | None = None,
-              allow_code_change: bool = False) -> SweepResult:
+              allow_code_change: bool = False, command: str = "sweep") -> SweepResult:
     """Run every planned run not yet done, writing each as it finishes.
 
     ``executor`` defaults to local processes on every core. ``progress`` shows a
     tqdm bar (None: only on a terminal). ``model(scenario, seed, days,
     warmup_days)`` replaces :func:`sim.run` (for tests and other models); it must
     return an object with ``summary`` (and ``daily`` / ``requests`` when kept).
+
+    Before any run, ``out`` is checked (:func:`sim.outdir.check_out_dir`) and its
+    writer lock taken (:mod:`.lock`); another writer there is an InputError naming it.
+    A full disk stops the sweep with an InputError (``command`` names it); every
+    run written before stays, and ``resume`` finishes the sweep.
     """
     out = Path(out)
     t0 = time.perf_counter()
     points = make_points(exp)
     tasks = plan_runs(exp, points, model)
-    done_ids, old = prepare_out(out, exp, resume, allow_code_change)
-    planned_ids = {t.run_id for t in tasks}
-    done_ids &= planned_ids
+    done_before = 0
+    if resume and (out / "manifest.json").is_file():
+        with contextlib.suppress(OSError, ValueError):
+            done_before = int(json.loads((out / "manifest.json").read_text()).get("done", 0))
+    check_out_dir(command, out, estimate_bytes(exp, tasks[done_before:]))
+    if _foreign(out):
+        prepare_out(out, exp, resume, allow_code_change)  # raises its refusal
+    try:
+        with results_lock(out):
+            return _sweep(exp, out, points, tasks, t0, executor, resume, progress, log,
+                          allow_code_change)
+    except OSError as err:
+        if not is_no_space(err):
+            raise
+        saved = len(part_ids(out / "runs") & {t.run_id for t in tasks})
+        raise InputError(command, "--out", str(out), f"the disk is full ({err.strerror}); "
+                         f"{saved} of {len(tasks)} runs are saved; make room, then finish "
+                         "with the same command plus --resume") from None
+
+
+def _sweep(exp: Experiment, out: Path, points: list[Point], tasks: list[RunTask], t0: float,
+           executor: Executor | None, resume: bool, progress: bool | None,
+           log: Callable[[str], Any] | None, allow_code_change: bool) -> SweepResult:
+    """:func:`run_sweep` once the directory is checked and locked."""
+    done_ids, old = prepare_out(out, exp, resume, allow_code_change, log)
+    done_ids &= {t.run_id for t in tasks}
     todo = [t for t in tasks if t.run_id not in done_ids]
 
     out.mkdir(parents=True, exist_ok=True)
@@ -416,23 +498,17 @@ def run_sweep(exp: Experiment, out: str | os.PathLike, executor: Executor | None
         if sub in ("runs", "failures") or getattr(exp, sub, False):
             (out / sub).mkdir(exist_ok=True)
     writer = Writer(out, exp, points)
-    if old is None:
+    if not (out / "experiment.toml").is_file():  # new, or set aside as damaged
         atomic_write(out / "experiment.toml",
                      lambda p: Path(p).write_text(exp.text, encoding="utf-8"))
+    if not (out / "design.parquet").is_file():
         _write_frame(out / "design.parquet", design_frame(points))
-        writer.manifest = {
-            "format": FORMAT,
-            "experiment": {"name": exp.name, "description": exp.description,
-                           "file": exp.path, "sha256": exp.sha256},
-            "code_version": code_version(),
-            "started": _now(), "finished": None, "status": "running",
-            "planned": len(tasks), "done": 0, "failed": 0,
-            "scenarios": list(exp.base_labels), "base_refs": list(exp.bases),
-            "settings": exp.settings(), "design": design_description(exp, points),
-            "kpis": list(exp.kept_kpis), "sessions": [],
-        }
-    else:
-        writer.manifest = old
+    if old is None:
+        writer.manifest = new_manifest(exp, points, len(tasks))
+    else:  # the checksums of parts this session writes again are no longer known
+        todo_ids = {t.run_id for t in todo}
+        writer.manifest = {**old, "parts": {rel: sha for rel, sha in old["parts"].items()
+                                            if Path(rel).stem not in todo_ids}}
     done_set = set(done_ids)
     failed_set = {p.stem for p in (out / "failures").glob("*.json")} - done_set
     session = {"started": _now(), "finished": None,
@@ -484,6 +560,7 @@ def run_sweep(exp: Experiment, out: str | os.PathLike, executor: Executor | None
             bar.close()
         session["finished"] = _now()
         finished = _now() if status.startswith("finished") else None
+        writer.manifest["parts"] = checksums(out, PART_DIRS[:-1], writer.manifest["parts"])
         writer.write_manifest(status=status, finished=finished, done=len(done_set),
                               failed=len(failed_set))
     return SweepResult(out, len(tasks), len(done_set), len(failed_set), session["ran"],
@@ -513,32 +590,11 @@ def _singles(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.parquet") if not p.name.startswith(COMPACTED))
 
 
-def _compacted(folder: Path) -> list[Path]:
-    return sorted(folder.glob(f"{COMPACTED}*.parquet"))
-
-
-def _compacted_ids(folder: Path) -> set[str]:
-    import pyarrow.parquet as pq
-
-    ids: set[str] = set()
-    for p in _compacted(folder):
-        ids.update(pq.read_table(p, columns=["run_id"]).column("run_id").to_pylist())
-    return ids
-
-
-def _part_files(folder: Path) -> list[Path]:
-    """The files of a part dataset: compacted files, plus one-run parts not in them."""
-    if not folder.is_dir():
-        return []
-    merged = _compacted_ids(folder)
-    return _compacted(folder) + [p for p in _singles(folder) if p.stem not in merged]
-
-
 def part_ids(folder: Path) -> set[str]:
     """Run ids with a part in ``folder`` (one-run parts and compacted files)."""
     if not folder.is_dir():
         return set()
-    return {p.stem for p in _singles(folder)} | _compacted_ids(folder)
+    return {p.stem for p in _singles(folder)} | merged_ids(folder)
 
 
 def compact(folder: Path, known: dict[str, Any] | None = None) -> None:
@@ -551,7 +607,13 @@ def compact(folder: Path, known: dict[str, Any] | None = None) -> None:
     import pyarrow as pa
     import pyarrow.dataset as ds
 
-    singles = _singles(folder)
+    merged = merged_ids(folder)
+    singles = []
+    for p in _singles(folder):
+        if p.stem in merged:  # a run done again for a damaged part elsewhere: kept once
+            p.unlink(missing_ok=True)
+        else:
+            singles.append(p)
     if len(singles) < 2:
         return
     known = known or {}
@@ -562,7 +624,7 @@ def compact(folder: Path, known: dict[str, Any] | None = None) -> None:
     table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
     keys = [(c, "ascending") for c in ("run_id", "day") if c in table.column_names]
     table = table.sort_by(keys)
-    existing = [int(p.stem.removeprefix(COMPACTED)) for p in _compacted(folder)
+    existing = [int(p.stem.removeprefix(COMPACTED)) for p in compacted_files(folder)
                 if p.stem.removeprefix(COMPACTED).isdigit()]
     target = folder / f"{COMPACTED}{max(existing, default=-1) + 1:04d}.parquet"
 
@@ -576,20 +638,59 @@ def compact(folder: Path, known: dict[str, Any] | None = None) -> None:
         p.unlink(missing_ok=True)
 
 
-def _read_parts(folder: Path) -> pd.DataFrame:
-    import pyarrow.dataset as ds
+def _read_tables(folder: Path, bad: list[tuple[Path, str]]) -> list[Any]:
+    """Tables of the complete, readable parts: merged files, then one-run parts not in them.
 
-    files = _part_files(folder)
-    if not files:
+    A part that vanishes while this reads was merged by a writer meanwhile, so the
+    folder is listed again. Unreadable parts go to ``bad`` with the reason.
+    """
+    for attempt in range(5):
+        del bad[:]
+        try:
+            tables, ids = [], set()
+            for p in compacted_files(folder):
+                if (table := read_part(p, bad)) is not None:
+                    tables.append(table)
+                    ids.update(table.column("run_id").to_pylist())
+            tables += [t for p in _singles(folder) if p.stem not in ids
+                       if (t := read_part(p, bad)) is not None]
+            return tables
+        except FileNotFoundError:
+            if attempt == 4:
+                raise
+    return []
+
+
+def _read_parts(folder: Path, unreadable: list[str] | None = None) -> pd.DataFrame:
+    """A part dataset as one frame. A damaged part is an InputError naming it, or, given
+    ``unreadable``, left out and named there (as ``runs/<file>``)."""
+    import pyarrow as pa
+
+    if not folder.is_dir():
         return pd.DataFrame()
-    frame = ds.dataset([str(p) for p in files], format="parquet").to_table().to_pandas()
+    bad: list[tuple[Path, str]] = []
+    tables = _read_tables(folder, bad)
+    if bad and unreadable is None:
+        p, why = bad[0]
+        raise InputError(str(p), "", _MISSING, f"is damaged, {why}; 'samenspel verify "
+                         f"{folder.parent}' names every damaged part, and --resume runs "
+                         "their runs again")
+    if unreadable is not None:
+        unreadable += [f"{folder.name}/{p.name}" for p, _ in bad]
+    if not tables:
+        return pd.DataFrame()
+    frame = pa.concat_tables(tables, promote_options="default").to_pandas()
     keys = [c for c in ("run_id", "day") if c in frame.columns]
     return frame.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
-def load_runs(out: str | os.PathLike) -> pd.DataFrame:
-    """Every finished run of a sweep directory, one row each, sorted by run id."""
-    return _read_parts(Path(out) / "runs")
+def load_runs(out: str | os.PathLike, unreadable: list[str] | None = None) -> pd.DataFrame:
+    """Every finished run of a sweep directory, one row each, sorted by run id.
+
+    A damaged part is an InputError naming it; pass a list as ``unreadable`` to read
+    the rest instead, with the damaged parts' names (``runs/<file>``) added to it.
+    """
+    return _read_parts(Path(out) / "runs", unreadable)
 
 
 def load_part(out: str | os.PathLike, name: str, runs: pd.DataFrame | None = None
