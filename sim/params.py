@@ -420,6 +420,18 @@ class Wijkteam:
         help="Residents one professional meets in a full day in the neighbourhood; an open "
         "need is found when its resident is met. Scaled by share_outreach.",
     )
+    outreach_reluctance_reduction: float = param(
+        0.3, unit="share", lo=0.0, hi=1.0, label="Outreach lowers reluctance",
+        help="Share by which a resident's reluctance to ask falls once a professional has met "
+        "them about a need on outreach: they know whom to ask next time.",
+    )
+    outreach_mobilises_network: bool = param(
+        True, unit="on/off", label="Outreach mobilises the network",
+        help="A professional who finds a practical, social or ongoing need that is not yet "
+        "urgent first asks one of the resident's ties to help, on their behalf, and takes "
+        "the need to the team only if that fails; off: every need found goes to the team "
+        "unless referred to the initiative or a meeting place.",
+    )
     overload_threshold: float = param(
         0.8, unit="share", lo=0.0, hi=0.99, label="Overload threshold",
         help="Caseload share above which a professional starts to fall back on routine; the "

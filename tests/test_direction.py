@@ -209,3 +209,21 @@ def test_pooling_never_lengthens_the_wait():
     w_sep, w_pool = (np.array([r["queue_wait_days_mean"] for r in x]) for x in (separate, pooled))
     assert w_pool.mean() < w_sep.mean(), \
         "expected a shorter mean wait with pooling: " + paired(w_sep, w_pool)
+
+
+def test_more_outreach_with_spare_capacity_means_fewer_crises():
+    """Paired seeds, a team with room to spare (utilisation about 0.4): 20% of its time in
+    the neighbourhood finds needs before they escalate, so fewer become a crisis."""
+    def crises(share: float, seed: int) -> int:
+        scenario = sim.load_scenario(PRESET, {"population.n_residents": 4000,
+                                              "wijkteam.n_professionals": 16,
+                                              "wijkteam.share_outreach": share})
+        return sim.run(scenario, seed, 730, warmup_days=365).summary["crises"]
+
+    without = np.array([crises(0.0, seed) for seed in range(8)])
+    with_outreach = np.array([crises(0.2, seed) for seed in range(8)])
+    diff = with_outreach - without
+    se = diff.std(ddof=1) / np.sqrt(len(diff))
+    assert (diff <= 0).all() and diff.mean() < -2 * se, \
+        "expected fewer crises with outreach in every paired run: " \
+        + paired(without, with_outreach)

@@ -339,3 +339,24 @@ def test_overload_grows_linearly_from_the_threshold_to_a_full_caseload():
     got = [model.wijkteam.overload(cases) for cases in range(1, 11)]
     expect = [0.0] * 6 + [0.25, 0.5, 0.75, 1.0]
     assert got == pytest.approx(expect), f"expected {expect} by caseload 1..10, got {got}"
+
+
+def test_outreach_asks_a_tie_first_and_lowers_reluctance():
+    model = tiny(**{"wijkteam.share_outreach": 0.2, "meeting_places.n_places": 0,
+                    "wijkteam.outreach_reluctance_reduction": 0.5})
+    need = hand_need(model, kind=PRACTICAL, refer=0.999999)
+    assert model.residents.ties[0], "expected resident 0 to have ties in this neighbourhood"
+    before = model.residents.reluctance_ask[0]
+    model.outreach.act(need, 2)
+    assert need.state == "asking" and need.route[-1] == "outreach asks a tie", \
+        f"expected the professional to ask a tie first, got {need.route}"
+    asked = [p for p, f in need.aware.items() if f & bystander.DIRECT]
+    assert len(asked) == 1 and asked[0] in model.residents.ties[0], \
+        f"expected one of the resident's ties asked, got {asked}"
+    assert model.residents.reluctance_ask[0] == pytest.approx(before * 0.5), \
+        "expected the resident's reluctance to ask halved"
+    model.outreach.act(need, 2)
+    assert need.state in ("waitlist", "in_care"), \
+        "expected the need to go to the team when the professional acts again"
+    assert model.residents.reluctance_ask[0] == pytest.approx(before * 0.5), \
+        "expected reluctance lowered once per need"

@@ -1,17 +1,33 @@
-"""Outreach: professionals who spend time in the neighbourhood find needs (ODD 7.5, 7.11).
+"""Outreach: professionals who spend time in the neighbourhood find needs early (ODD 7.5, 7.11).
 
 Schiedam's WOT professionals spend mandated hours in the neighbourhood and find
 needs earlier (the seed, DOMAIN.md). Here a share ``share_outreach`` of their time
 goes to outreach: each professional meets ``outreach_contacts_per_day`` residents a
 day there, so an open need's resident is met with a daily chance (noticing, 7.5).
-A professional who found a need is its named owner, and acts on it as a bystander
-does (7.4); the time spent is not spent on cases (the wijkteam's case durations
-stretch by 1 / (1 - share_outreach), 7.11).
+A professional who found a need is its named owner and acts on it as a bystander
+does (7.4). Outreach is worth its time only if it does more than feed the waiting
+list, so a professional first hands a need that is not complex and not yet urgent to
+informal help: to the initiative or a meeting place (7.10), or by asking one of the
+resident's own ties on their behalf, a direct request that diffusion hardly touches;
+only if that fails does the need go to the team. The resident, having met someone
+who knows whom to ask, is less reluctant to ask next time. The time spent is not
+spent on cases: case durations stretch by 1 / (1 - share_outreach) (7.11).
 """
 
 from __future__ import annotations
 
-from ..vocabulary import PROFESSIONAL, SIMPLE_KINDS, TRIED_FORMAL, Need
+from ..streams import scalar
+from ..vocabulary import (
+    COMPLEX,
+    HIGH,
+    PROFESSIONAL,
+    RESIDENT,
+    SIMPLE_KINDS,
+    TRIED_FORMAL,
+    TRIED_NETWORK,
+    Need,
+)
+from .bystander import DIRECT, TIE
 
 
 class Outreach:
@@ -19,16 +35,48 @@ class Outreach:
 
     def __init__(self, model) -> None:
         self.m = model
-        w = model.scenario.wijkteam
+        w = self.w = model.scenario.wijkteam
+        self.rng = scalar(model.seed, "outreach")
         #: chance that a given open need's resident is met on outreach today
         self.p_found_day = min(1.0, w.n_professionals * w.share_outreach
                                * w.outreach_contacts_per_day / model.residents.n)
 
     def act(self, need: Need, j: int) -> None:
-        """Professional ``j`` takes up a need found on outreach: informal help or the team."""
+        """Professional ``j`` takes up a need found on outreach.
+
+        Informal help first for what it suits (the initiative or a place, then a tie
+        asked on the resident's behalf), the team for the rest and for what informal
+        help did not answer.
+        """
         m = self.m
+        first = not need.tried & TRIED_FORMAL
         need.route.append("found on outreach")
         need.tried |= TRIED_FORMAL
+        if first:
+            reluctance = m.residents.reluctance_ask
+            reluctance[need.resident] *= 1.0 - self.w.outreach_reluctance_reduction
         if need.kind in SIMPLE_KINDS and m.referral.refer(need, "outreach"):
             return
+        if (self.w.outreach_mobilises_network and need.kind != COMPLEX
+                and need.urgency < HIGH and not need.tried & TRIED_NETWORK
+                and self._ask_a_tie(need, j)):
+            return
         m.wijkteam.arrive(need, PROFESSIONAL + j)
+
+    def _ask_a_tie(self, need: Need, j: int) -> bool:
+        """Ask one of the resident's ties, not yet asked directly, to help; False if none."""
+        m = self.m
+        ties = sorted(t for t in m.residents.ties[need.resident]
+                      if not need.aware.get(t, 0) & DIRECT)
+        if not ties:
+            return False
+        who = ties[int(self.rng.random() * len(ties))]
+        need.tried |= TRIED_NETWORK
+        need.aware[who] = need.aware.get(who, 0) | DIRECT | TIE
+        need.n_aware_max = max(need.n_aware_max, len(need.aware))
+        m.transition(need, "outreach asks a tie", "asking", PROFESSIONAL + j)
+        m.events.log(need.id, "asked by the professional", m.now, RESIDENT + who)
+        m.noticing.reschedule(need)
+        m.calendar.schedule(m.now + m.scenario.seeking.patience_days, "patience",
+                            (need, need.route_step))
+        return True
