@@ -28,6 +28,7 @@ class Outreach:
         """Professional ``j`` takes up a need found on outreach: informal help or the team."""
         m = self.m
         need.route.append("found on outreach")
+        need.contact(m.now)
         need.tried |= TRIED_FORMAL
         if need.kind in SIMPLE_KINDS and m.referral.refer(need, "outreach"):
             return
