@@ -371,7 +371,6 @@ _DECLARED = (
 )
 
 
-
 def _per_1000_companion(k: Kpi) -> Kpi:
     """``k`` as a natural frequency: per 1,000 residents a year."""
     return Kpi(
