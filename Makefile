@@ -30,7 +30,7 @@ bench: $(STAMP)
 check: $(STAMP)
 	$(BIN)/ruff check .
 
-## docs: regenerate the parameter table in docs/ from sim/params.py
+## docs: regenerate the parameter and KPI tables in docs/ from sim/params.py and sim/kpis.py
 docs: $(STAMP)
 	$(BIN)/python -m sim.docgen
 

@@ -5,9 +5,11 @@ read from the declarations in :mod:`sim.params`. ``python -m sim.docgen`` rewrit
 
 * ``docs/parameters.md`` (the whole file), and
 * the regions of ``docs/ODD.md`` between ``<!-- BEGIN PARAMETERS -->`` and
-  ``<!-- END PARAMETERS -->`` (the parameter table) and between
+  ``<!-- END PARAMETERS -->`` (the parameter table), between
   ``<!-- BEGIN ASSUMPTIONS -->`` and ``<!-- END ASSUMPTIONS -->`` (which defaults
-  rest on no number, read from each parameter's declared ``source``).
+  rest on no number, read from each parameter's declared ``source``), and between
+  ``<!-- BEGIN KPIS -->`` and ``<!-- END KPIS -->`` (the KPI table, from the
+  declarations in :mod:`sim.kpis`).
 
 ``python -m sim.docgen --check`` writes nothing and exits 1 with a one-line
 message when either file is stale, so CI can insist the docs are fresh.
@@ -21,6 +23,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from .kpis import KPIS
 from .params import ASSUMPTION, SPECS, Spec
 
 #: Top-level sections of a scenario, in the order the docs present them.
@@ -59,6 +62,8 @@ BEGIN_PARAMETERS = "<!-- BEGIN PARAMETERS -->"
 END_PARAMETERS = "<!-- END PARAMETERS -->"
 BEGIN_ASSUMPTIONS = "<!-- BEGIN ASSUMPTIONS -->"
 END_ASSUMPTIONS = "<!-- END ASSUMPTIONS -->"
+BEGIN_KPIS = "<!-- BEGIN KPIS -->"
+END_KPIS = "<!-- END KPIS -->"
 
 DOCS_DIR = Path(__file__).resolve().parent.parent / "docs"
 REGENERATE = "python -m sim.docgen (or make docs)"
@@ -168,6 +173,15 @@ def assumptions_list() -> str:
     return "\n".join(out)
 
 
+def kpi_table() -> str:
+    """Every declared KPI (:data:`sim.kpis.KPIS`) as one Markdown table, in table order."""
+    out = [_row(("KPI", "unit", "better", "definition")), _row(["---"] * 4)]
+    for k in KPIS.values():
+        name = f"`{k.name}`" + (f" (by {', '.join(f'`{c}`' for c in k.by)})" if k.by else "")
+        out.append(_row([name, cell(k.unit), k.better or "-", cell(k.definition)]))
+    return "\n".join(out) + "\n"
+
+
 def parameters_md() -> str:
     """The whole of ``docs/parameters.md``."""
     head = [
@@ -206,6 +220,7 @@ def replace_region(text: str, begin: str, end: str, body: str) -> str:
 def odd_md(current: str) -> str:
     """``docs/ODD.md`` with its generated regions brought up to date."""
     text = replace_region(current, BEGIN_PARAMETERS, END_PARAMETERS, parameter_table())
+    text = replace_region(text, BEGIN_KPIS, END_KPIS, kpi_table())
     return replace_region(text, BEGIN_ASSUMPTIONS, END_ASSUMPTIONS, assumptions_list())
 
 
@@ -239,7 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m sim.docgen",
         description="Regenerate docs/parameters.md and the generated regions of docs/ODD.md "
-                    "from sim/params.py.")
+                    "from sim/params.py and sim/kpis.py.")
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 if a generated file is stale")
     parser.add_argument("--docs", type=Path, default=DOCS_DIR,

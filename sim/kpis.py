@@ -9,7 +9,9 @@ dashboard all read these declarations, so a new KPI is one declaration plus its
 computation, and no list of KPI names is typed anywhere else.
 
 A KPI is computed from an :class:`Observed`: the requests created after the
-warm-up (the set R of ODD 4.11) and the model's end-of-run counters.
+warm-up (the set R of ODD 4.11) and the model's end-of-run counters. Every count
+declared ``per_1000_year=True`` gets a companion ``<name>_per_1000_year``,
+generated here from its declaration.
 """
 
 from __future__ import annotations
@@ -17,27 +19,47 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .vocabulary import INFORMAL_OUTCOMES, UNANSWERED, URGENCIES
+from .population import AGE_GROUPS
+from .survival import km_median
+from .vocabulary import (
+    INFORMAL_OUTCOMES,
+    NETWORK_GROUP_LOWER,
+    NETWORK_GROUPS,
+    RELUCTANCE_TERCILES,
+    UNANSWERED,
+    URGENCIES,
+)
 
 
 @dataclass(frozen=True)
 class Observed:
     """What the KPIs are computed from.
 
-    ``requests`` is the set R: requests created on or after the warm-up, one row each
-    (the ``requests`` frame of ODD 4.11). ``counters`` holds the model's own
-    end-of-run figures (time averages, volunteers, meeting places; see
-    :meth:`sim.model.Neighbourhood.counters`). ``span_days`` is the counted period.
+    ``everyone`` is the whole ``requests`` frame of ODD 4.11, one row per request;
+    ``requests`` is the set R, those created on or after ``warmup_days``. ``counters``
+    holds the model's own end-of-run figures (time averages, volunteers, meeting
+    places; see :meth:`sim.model.Neighbourhood.counters`). The run ended at ``end_day``.
     """
 
-    requests: pd.DataFrame
+    everyone: pd.DataFrame
     counters: dict[str, Any]
-    span_days: int
+    warmup_days: int
+    end_day: int
+
+    @cached_property
+    def requests(self) -> pd.DataFrame:
+        return self.everyone[self.everyone["day_created"] >= self.warmup_days]
+
+    @property
+    def span_days(self) -> int:
+        """The counted period, at least a day."""
+        return max(self.end_day - self.warmup_days, 1)
 
 
 @dataclass(frozen=True)
@@ -52,7 +74,7 @@ class Kpi:
     meaning_nl: str
     definition: str
     better: str | None
-    per_1000_year: bool
+    per_1000_year: bool  # a count that gets a generated ``<name>_per_1000_year`` companion
     compute: Callable[[Observed], Any]
     by: tuple[str, ...] = ()  # categories of a KPI reported per category, as ``name.cat``
 
@@ -117,6 +139,47 @@ def _counter(name: str) -> Callable[[Observed], Any]:
     return lambda o: o.counters[name]
 
 
+def _queue_waits_all(o: Observed) -> pd.Series:
+    """Time on the list of everyone who joined it after the warm-up: until they left it
+    (case started, gave up, or went to the crisis service) or the end (still waiting)."""
+    r = o.everyone
+    joined = r[r["day_queued"] >= o.warmup_days]
+    return joined["day_left_queue"].fillna(float(o.end_day)) - joined["day_queued"]
+
+
+def _first_contact_median(o: Observed) -> float:
+    """Kaplan-Meier median from need to first answer or formal contact; those who gave
+    up without either are censored when they gave up, those still waiting at the end."""
+    r = o.requests
+    reached = r[["day_answered", "day_first_contact"]].min(axis=1)
+    until = reached.fillna(r["day_closed"]).fillna(float(o.end_day))
+    return km_median(until - r["day_created"], reached.notna())
+
+
+def _answered_share_by(codes: np.ndarray, names: tuple[str, ...], o: Observed
+                       ) -> dict[str, float]:
+    """The answered share within each group; ``codes`` index ``names`` per request."""
+    answered = _answered(o).to_numpy()
+    return {name: _ratio(answered[codes == i].sum(), (codes == i).sum())
+            for i, name in enumerate(names)}
+
+
+def _by_age(o: Observed) -> dict[str, float]:
+    return _answered_share_by(o.requests["age_group"].cat.codes.to_numpy(), AGE_GROUPS, o)
+
+
+def _by_reluctance(o: Observed) -> dict[str, float]:
+    cuts = o.counters["reluctance_ask_terciles"]
+    codes = np.searchsorted(cuts, o.requests["reluctance_ask"].to_numpy(), side="left")
+    return _answered_share_by(codes, RELUCTANCE_TERCILES, o)
+
+
+def _by_network(o: Observed) -> dict[str, float]:
+    codes = np.searchsorted(NETWORK_GROUP_LOWER, o.requests["network_size"].to_numpy(),
+                            side="right") - 1
+    return _answered_share_by(codes, NETWORK_GROUPS, o)
+
+
 # --- the declarations, in the order tables show them ---------------------------------
 
 _DECLARED = (
@@ -133,6 +196,28 @@ _DECLARED = (
         "share answered", "aandeel beantwoord",
         "`answered / requests`", "higher", False,
         lambda o: _ratio(_answered(o).sum(), len(o.requests))),
+    Kpi("answered_share_by_age", "share", "Share answered by age",
+        "Aandeel beantwoord per leeftijd",
+        "share answered, by the resident's age group",
+        "aandeel beantwoord, per leeftijdsgroep van de bewoner",
+        "`answered / requests` within each `age_group` of the requests frame", "higher", False,
+        _by_age, by=AGE_GROUPS),
+    Kpi("answered_share_by_reluctance", "share", "Share answered by reluctance to ask",
+        "Aandeel beantwoord per vraagverlegenheid",
+        "share answered, by the resident's reluctance to ask (thirds)",
+        "aandeel beantwoord, per derde van de vraagverlegenheid van de bewoner",
+        "`answered / requests` within each tercile of `reluctance_ask`; the cut points are the "
+        "1/3 and 2/3 quantiles over every resident of the neighbourhood (not over requests), "
+        "and a value on a cut point falls in the lower group", "higher", False,
+        _by_reluctance, by=RELUCTANCE_TERCILES),
+    Kpi("answered_share_by_network", "share", "Share answered by network size",
+        "Aandeel beantwoord per netwerkgrootte",
+        "share answered, by the resident's number of ties (0-3, 4-6, 7 or more)",
+        "aandeel beantwoord, per aantal banden van de bewoner (0-3, 4-6, 7 of meer)",
+        "`answered / requests` within each group of `network_size`, the resident's ties "
+        "(household, neighbours, friends, familiarity) **when the request was created**: "
+        "0-3, 4-6, 7 or more", "higher", False,
+        _by_network, by=NETWORK_GROUPS),
     Kpi("informal_share", "share", "Answered informally", "Informeel beantwoord",
         "share of the answered by neighbours, volunteers, meeting places",
         "aandeel van de beantwoorde door buren, vrijwilligers, ontmoetingsplekken",
@@ -177,8 +262,29 @@ _DECLARED = (
         "90th percentile (NumPy linear interpolation) of `day_answered - day_created` over "
         "answered requests in R", "lower", False,
         lambda o: _p90(_answered_waits(o))),
-    Kpi("queue_wait_days_mean", "days", "Days on the waiting list (served)",
-        "Dagen op de wachtlijst (geholpen)",
+    Kpi("first_contact_days_median", "days", "Days to a first answer or contact",
+        "Dagen tot eerste antwoord of contact",
+        "median days from need to a first answer or professional contact, counting everyone",
+        "mediaan aantal dagen van vraag tot eerste antwoord of contact met een professional, "
+        "over iedereen",
+        "Kaplan-Meier median (`sim/survival.py`) over R of the time from `day_created` to the "
+        "earlier of `day_answered` and `day_first_contact` (the desk handling the request, "
+        "its arrival at the wijkteam, or a professional on outreach taking it up); a request "
+        "that gave up without either is censored at `day_closed`, one still waiting at the "
+        "end of the run; n/a when fewer than half are reached", "lower", False,
+        _first_contact_median),
+    Kpi("queue_wait_days_mean_all", "days", "Days on the waiting list (everyone)",
+        "Dagen op de wachtlijst (iedereen)",
+        "days on the wijkteam waiting list, mean over everyone who joined it",
+        "dagen op de wachtlijst van het wijkteam, gemiddeld over iedereen die erop kwam",
+        "mean over every request that joined the wijkteam queue on or after `warmup_days` "
+        "(`day_queued >= warmup_days`, also if created before) of its time on the list, "
+        "`day_left_queue - day_queued` (its case started, zero waits included; it gave up; "
+        "or its crisis went to the crisis service), or `days - day_queued` if still waiting "
+        "at the end", "lower", False,
+        lambda o: _mean(_queue_waits_all(o))),
+    Kpi("queue_wait_days_mean", "days", "Days on the waiting list (served only)",
+        "Dagen op de wachtlijst (alleen geholpen)",
         "days on the wijkteam waiting list, mean over those whose case started",
         "dagen op de wachtlijst van het wijkteam, gemiddeld over wie geholpen werd",
         "mean wijkteam queue wait over requests in R whose case has started, **including "
@@ -242,12 +348,15 @@ _DECLARED = (
         "volunteers who dropped out at or after `warmup_days`", "lower", True,
         _counter("volunteers_dropped")),
     Kpi("bystander_unanswered", "requests", "Seen, nobody acted", "Gezien, niemand deed iets",
-        "needs seen by 2+ people of whom nobody acted",
-        "vragen die 2 of meer mensen zagen en waarop niemand van hen in actie kwam",
-        "requests in R that two or more people were aware of at some time (`n_aware_max >= 2`) "
-        "and on which none of the aware people acted (`acted_by_aware` false), whatever else "
-        "happened to them; household members count as aware", "lower", True,
-        lambda o: int(((o.requests["n_aware_max"] >= 2) & ~o.requests["acted_by_aware"]).sum())),
+        "needs seen by 2+ people, none of whom acted, and never answered",
+        "vragen die 2 of meer mensen zagen, waarop niemand van hen in actie kwam en die "
+        "niemand beantwoordde",
+        "requests in R that two or more people were aware of at some time (`n_aware_max >= 2`), "
+        "on which none of the aware people acted (`acted_by_aware` false), and that nobody "
+        "else answered either (`day_answered` not set at the end); household members count "
+        "as aware", "lower", True,
+        lambda o: int(((o.requests["n_aware_max"] >= 2) & ~o.requests["acted_by_aware"]
+                       & ~_answered(o)).sum())),
     Kpi("place_overloaded_days", "days", "Meeting-place days overloaded",
         "Overbelaste dagen ontmoetingsplek",
         "meeting-place days over host capacity", "dagen dat een ontmoetingsplek overvraagd was",
@@ -261,8 +370,23 @@ _DECLARED = (
         _counter("familiarity_ties_formed")),
 )
 
-#: Every KPI by name, in table order.
-KPIS: dict[str, Kpi] = {k.name: k for k in _DECLARED}
+
+def _per_1000_companion(k: Kpi) -> Kpi:
+    """``k`` as a natural frequency: per 1,000 residents a year."""
+    return Kpi(
+        f"{k.name}_per_1000_year", f"{k.unit} per 1,000 residents a year",
+        f"{k.label_en} per 1,000 residents a year", f"{k.label_nl} per 1.000 inwoners per jaar",
+        f"{k.meaning_en}, per 1,000 residents a year",
+        f"{k.meaning_nl}, per 1.000 inwoners per jaar",
+        f"`{k.name}` x 1,000 / `n_residents` x 365 / `max(days - warmup_days, 1)`",
+        k.better, False,
+        lambda o: per_1000_year(k.compute(o), o.counters["n_residents"], o.span_days))
+
+
+#: Every KPI by name, in table order; each per-1,000 companion follows its count.
+KPIS: dict[str, Kpi] = {
+    c.name: c for k in _DECLARED
+    for c in ((k, _per_1000_companion(k)) if k.per_1000_year else (k,))}
 
 
 def compute(observed: Observed) -> dict[str, Any]:

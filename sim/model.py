@@ -17,6 +17,7 @@ from collections import Counter
 from typing import Any
 
 import mesa
+import numpy as np
 
 from .agents import MeetingPlace, Professional, Resident, Volunteer, Vraagwijzer
 from .calendar import Calendar
@@ -128,11 +129,15 @@ class Neighbourhood(mesa.Model):
         """The model's own end-of-run figures the KPIs need (:mod:`sim.kpis`).
 
         Time averages integrate busy slots and the waiting list exactly since the
-        warm-up; the other counts started at the warm-up too.
+        warm-up; the other counts started at the warm-up too. The terciles of
+        reluctance to ask are over every resident, so a resident's group is the same
+        under every policy.
         """
         busy_mean, waitlist_mean = self.wijkteam.time_averages(until)
         return {
             "n_residents": self.residents.n,
+            "reluctance_ask_terciles": tuple(np.quantile(
+                np.asarray(self.residents.reluctance_ask), (1 / 3, 2 / 3)).tolist()),
             "slots": self.wijkteam.slots,
             "slots_busy_mean": busy_mean,
             "waitlist_mean": waitlist_mean,

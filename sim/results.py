@@ -17,6 +17,7 @@ from .eventlog import resource_names
 from .kpis import Observed
 from .outputs import atomic_write, jsonable
 from .params import Scenario, flat, to_dict
+from .population import AGE_GROUPS
 from .version import code_version
 from .vocabulary import KINDS, URGENCIES
 
@@ -61,9 +62,16 @@ class RunResult:
 def build_result(model: Neighbourhood, days: int, warmup_days: int) -> RunResult:
     start = pd.Timestamp(model.scenario.start_date)
     needs = model.needs
+    who = np.array([n.resident for n in needs], dtype=np.int64)
+    res = model.residents
     requests = pd.DataFrame({
         "request_id": np.array([n.id for n in needs], dtype=np.int64),
-        "resident": np.array([n.resident for n in needs], dtype=np.int64),
+        "resident": who,
+        "age_group": pd.Categorical.from_codes(res.age[who], categories=AGE_GROUPS,
+                                               ordered=True),
+        "vulnerable": res.vulnerable[who].astype(bool),
+        "reluctance_ask": np.asarray(res.reluctance_ask, dtype=float)[who],
+        "network_size": np.array([n.network_size for n in needs], dtype=np.int64),
         "kind": pd.Categorical([KINDS[n.kind] for n in needs], categories=KINDS),
         "urgency_start": pd.Categorical([URGENCIES[n.urgency_start] for n in needs],
                                         categories=URGENCIES, ordered=True),
@@ -74,10 +82,12 @@ def build_result(model: Neighbourhood, days: int, warmup_days: int) -> RunResult
             categories=URGENCIES, ordered=True),
         "day_created": np.array([n.t_arise for n in needs], dtype=float),
         "day_answered": np.array([n.t_answered for n in needs], dtype=float),
+        "day_first_contact": np.array([n.t_contact for n in needs], dtype=float),
         "day_closed": np.array([n.t_closed for n in needs], dtype=float),
         "day_intake": np.array([n.t_intake for n in needs], dtype=float),
         "day_queued": np.array([n.t_queue for n in needs], dtype=float),
         "queue_wait_days": np.array([n.queue_wait for n in needs], dtype=float),
+        "day_left_queue": np.array([n.t_left_queue for n in needs], dtype=float),
         "state": pd.Categorical([n.state for n in needs]),
         "outcome": [n.outcome or ("unanswered" if n.state != "withdrawn" else "withdrawn")
                     for n in needs],
@@ -113,7 +123,6 @@ def build_result(model: Neighbourhood, days: int, warmup_days: int) -> RunResult
 
 def summarise(model: Neighbourhood, requests: pd.DataFrame, days: int, warmup_days: int
               ) -> dict[str, Any]:
-    """Every declared KPI (:mod:`sim.kpis`), over requests created after the warm-up."""
-    observed = Observed(requests[requests["day_created"] >= warmup_days],
-                        model.counters(float(days)), max(days - warmup_days, 1))
+    """Every declared KPI (:mod:`sim.kpis`), mostly over requests created after the warm-up."""
+    observed = Observed(requests, model.counters(float(days)), warmup_days, days)
     return kpis.compute(observed)

@@ -17,6 +17,12 @@ SIMPLE_KINDS = frozenset((PRACTICAL, SOCIAL))
 URGENCIES = ("low", "medium", "high")
 LOW, MEDIUM, HIGH = range(3)
 
+#: Groups of residents for "who falls through" (ODD 4.11): thirds of reluctance to ask
+#: over all residents, and network size (ties when the need arose) from these lower bounds.
+RELUCTANCE_TERCILES = ("low", "middle", "high")
+NETWORK_GROUPS = ("0_3", "4_6", "7_plus")
+NETWORK_GROUP_LOWER = (0, 4, 7)
+
 #: Every request is in exactly one of these states.
 STATES = ("unvoiced", "asking", "matching", "place", "desk", "referred", "waitlist",
           "crisis", "helped", "in_care", "closed", "withdrawn")
@@ -80,7 +86,7 @@ class Need:
 
     __slots__ = ("id", "resident", "kind", "urgency", "urgency_start", "urgency_intake",
                  "t_arise", "t_answered", "t_closed", "t_intake", "t_queue", "queue_wait",
-                 "t_crisis",
+                 "t_crisis", "t_contact", "t_left_queue", "network_size",
                  "state", "route", "outcome", "crisis", "aware", "n_aware_max",
                  "acted_by_aware", "bystander_draw", "route_step", "u", "tried", "repeat_of",
                  "helper", "overload")
@@ -95,7 +101,8 @@ class Need:
         self.t_arise = t
         self.t_answered = self.t_closed = self.t_intake = self.t_queue = math.nan
         self.t_crisis = math.nan
-        self.queue_wait = math.nan
+        self.queue_wait = self.t_contact = self.t_left_queue = math.nan
+        self.network_size = 0  # the resident's ties when the need arose
         self.state = ""
         self.route: list[str] = []
         self.outcome = ""
@@ -110,3 +117,9 @@ class Need:
         self.repeat_of = repeat_of
         self.helper = NO_RESOURCE  # resource code of who answered
         self.overload = 0.0  # how far its case started under overload, 0 (none) to 1
+
+    def contact(self, t: float) -> None:
+        """A professional (desk, wijkteam, outreach) takes the request up at ``t``; the
+        first such moment is the first formal contact (ODD 4.11)."""
+        if math.isnan(self.t_contact):
+            self.t_contact = t

@@ -130,11 +130,11 @@ def test_scenarios_lists_every_preset(capsys: pytest.CaptureFixture) -> None:
 
 
 def test_check_ok_with_differences_and_sources(capsys: pytest.CaptureFixture) -> None:
-    code = main(["check", "schiedam_walk_in", "--set", "wijkteam.n_professionals=8"])
+    code = main(["check", "schiedam", "--set", "wijkteam.n_professionals=8"])
     out = capsys.readouterr().out
     assert code == 0, "expected check to exit 0 on a valid scenario"
     lines = out.splitlines()
-    assert lines[0].startswith("ok: ") and lines[0].endswith("schiedam_walk_in.toml"), (
+    assert lines[0].startswith("ok: ") and lines[0].endswith("/schiedam.toml"), (
         f"expected 'ok: <file>', got {lines[0]!r}")
     row = next((x for x in lines if x.startswith("wijkteam.n_professionals ")), "")
     assert "8" in row.split() and "--set" in row, (

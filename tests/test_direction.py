@@ -103,11 +103,12 @@ def test_waiting_list_is_loaded(runs):
 
 
 @pytest.mark.parametrize("fewer,more", steps(PROFESSIONALS))
-def test_more_professionals_never_lengthen_the_queue_wait(runs, fewer, more):
-    a = values(runs, ("professionals", fewer), "queue_wait_days_mean")
-    b = values(runs, ("professionals", more), "queue_wait_days_mean")
+@pytest.mark.parametrize("key", ["queue_wait_days_mean", "queue_wait_days_mean_all"])
+def test_more_professionals_never_lengthen_the_queue_wait(runs, fewer, more, key):
+    a = values(runs, ("professionals", fewer), key)
+    b = values(runs, ("professionals", more), key)
     assert b.mean() <= a.mean(), \
-        f"expected a mean queue wait with {more} professionals no longer than with {fewer}: " \
+        f"expected {key} with {more} professionals no longer than with {fewer}: " \
         + paired(a, b)
 
 
@@ -162,6 +163,20 @@ def test_reluctance_to_ask_lowers_the_answered_share(runs, low, high):
     assert b.mean() < a.mean(), \
         f"expected a lower answered share with reluctance_ask_mean {high} than with {low}: " \
         + paired(a, b)
+
+
+@pytest.mark.parametrize("low,high", steps(RELUCTANCE))
+def test_more_reluctance_lowers_the_answered_share_of_the_most_reluctant(runs, low, high):
+    """The most reluctant third of the residents (thirds of the population, so the group
+    itself grows more reluctant with the mean) gets fewer of its needs answered."""
+    def most_reluctant(r):
+        return r["answered_share_by_reluctance"]["high"]
+
+    a = values(runs, ("reluctance", low), most_reluctant)
+    b = values(runs, ("reluctance", high), most_reluctant)
+    assert b.mean() < a.mean(), \
+        f"expected a lower answered share among the most reluctant third with " \
+        f"reluctance_ask_mean {high} than with {low}: " + paired(a, b)
 
 
 # --- meeting places ---------------------------------------------------------------------

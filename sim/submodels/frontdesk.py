@@ -54,6 +54,7 @@ class FormalAccess:
         if need.state != "desk":
             return
         m, s, u = self.m, self.s, need.u
+        need.contact(m.now)
         simple = need.kind in SIMPLE_KINDS
         if simple and u[U_RESOLVE] < s.frontdesk.p_resolve:
             m.answer(need, "vraagwijzer", VRAAGWIJZER)

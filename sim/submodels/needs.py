@@ -123,6 +123,7 @@ class Seeking:
         """
         m, s = self.m, self.s
         need = Need(len(m.needs), rid, kind, urg, m.now, u, repeat_of)
+        need.network_size = len(self.residents.ties[rid])
         m.needs.append(need)
         m.transition(need, "need arises" if repeat_of < 0 else "repeat request", "unvoiced",
                      RESIDENT + rid)

@@ -51,6 +51,7 @@ class Outreach:
         m = self.m
         first = not need.tried & TRIED_FORMAL
         need.route.append("found on outreach")
+        need.contact(m.now)
         need.tried |= TRIED_FORMAL
         if first:
             reluctance = m.residents.reluctance_ask

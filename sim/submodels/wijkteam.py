@@ -86,6 +86,7 @@ class Wijkteam:
         """A request reaches the team: referred on to informal help, a free slot, or the list."""
         m = self.m
         need.t_intake = m.now
+        need.contact(m.now)
         need.urgency_intake = need.urgency
         m.transition(need, "arrives at the wijkteam", "waitlist", resource)
         if (need.kind in SIMPLE_KINDS and need.repeat_of < 0 and not need.crisis
@@ -132,6 +133,7 @@ class Wijkteam:
         self.slots_busy += 1
         prof.cases.add(need.id)
         need.queue_wait = m.now - need.t_queue
+        need.t_left_queue = m.now
         duration = self.duration_scale * self._factors[need.kind] * self._base_duration(
             need.u[U_SVC])
         if need.overload > 0:
@@ -186,10 +188,12 @@ class Wijkteam:
                               self.rng_np.random(N_U).tolist(), repeat_of=need.id)
 
     def leave_waitlist(self, need: Need) -> None:
-        """A waiting request is gone (withdrawn); its stale list entry is skipped later."""
+        """A waiting request is gone (withdrawn, or to the crisis service); its stale list
+        entry is skipped later."""
         if need.state == "waitlist" and not math.isnan(need.t_queue):
             self.team_of(need).waitlist_len -= 1
             self.waitlist_len -= 1
+            need.t_left_queue = self.m.now
 
     # --- observation ---------------------------------------------------------------
 
