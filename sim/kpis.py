@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .population import AGE_GROUPS
-from .survival import km_median
+from .survival import kaplan_meier, km_median
 from .vocabulary import (
     INFORMAL_OUTCOMES,
     NETWORK_GROUP_LOWER,
@@ -147,6 +147,34 @@ def _queue_waits_all(o: Observed) -> pd.Series:
     return joined["day_left_queue"].fillna(float(o.end_day)) - joined["day_queued"]
 
 
+#: The Rotterdam norm: a support plan within 6 weeks (Rekenkamer Rotterdam 2018).
+PLAN_NORM_DAYS = 42.0
+
+
+def _time_to_plan(o: Observed) -> tuple[pd.Series, pd.Series]:
+    """Days from arrival at the wijkteam to a support plan, of everyone in R who joined
+    the team's list, and whether the plan came: those who left without one (gave up, or
+    went to the crisis service) are censored when they left, the rest at the end."""
+    r = o.requests[o.requests["day_queued"].notna()]
+    planned = r["day_plan"].notna()
+    end = float(o.end_day)
+    censored_at = r["day_left_queue"].where(r["state"] != "in_care").fillna(end)
+    return r["day_plan"].fillna(censored_at) - r["day_intake"], planned
+
+
+def _time_to_plan_median(o: Observed) -> float:
+    return km_median(*_time_to_plan(o))
+
+
+def _plan_within_norm(o: Observed) -> float:
+    durations, planned = _time_to_plan(o)
+    if not len(durations):
+        return math.nan
+    times, survival = kaplan_meier(durations, planned)
+    before = survival[times <= PLAN_NORM_DAYS]
+    return float(1.0 - before[-1]) if before.size else 0.0
+
+
 def _first_contact_median(o: Observed) -> float:
     """Kaplan-Meier median from need to first answer or formal contact; those who gave
     up without either are censored when they gave up, those still waiting at the end."""
@@ -262,6 +290,24 @@ _DECLARED = (
         "90th percentile (NumPy linear interpolation) of `day_answered - day_created` over "
         "answered requests in R", "lower", False,
         lambda o: _p90(_answered_waits(o))),
+    Kpi("time_to_plan_days_median", "days", "Days to a support plan",
+        "Dagen tot een ondersteuningsplan",
+        "days from arrival at the wijkteam to a support plan, median over everyone who "
+        "joined the list (those who left without a plan included)",
+        "dagen van aanmelding bij het wijkteam tot een ondersteuningsplan, mediaan over "
+        "iedereen op de wachtlijst (ook wie zonder plan vertrok)",
+        "Kaplan-Meier median (`sim/survival.py`) over requests in R that joined the wijkteam's "
+        "list (`day_queued` set) of `day_plan - day_intake`; a request that left without a "
+        "plan (gave up, or went to the crisis service) is censored when it left, one still "
+        "waiting at the end then", "lower", False, _time_to_plan_median),
+    Kpi("plan_within_6_weeks_share", "share", "Plan within 6 weeks", "Plan binnen 6 weken",
+        "share of those on the wijkteam's list with a support plan within 6 weeks of arrival "
+        "(the Rotterdam norm)",
+        "aandeel van wie op de wachtlijst van het wijkteam kwam met een ondersteuningsplan "
+        "binnen 6 weken na aanmelding (de Rotterdamse norm)",
+        "1 - S(42 days) of the Kaplan-Meier curve of `time_to_plan_days_median`'s durations "
+        "(Rekenkamer Rotterdam 2018: 90% without a plan after 6 weeks)", "higher", False,
+        _plan_within_norm),
     Kpi("first_contact_days_median", "days", "Days to a first answer or contact",
         "Dagen tot eerste antwoord of contact",
         "median days from need to a first answer or professional contact, counting everyone",

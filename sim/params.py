@@ -400,6 +400,14 @@ class Wijkteam:
         help="Mean duration of a wijkteam case before the kind factor.",
         source="Guideline 6-12 months; Rotterdam actual 20 months (Rekenkamer 2018, DOMAIN.md)",
     )
+    plan_days_mean: float = param(
+        21.0, unit="days", lo=0.0, hi=365.0, label="Making the support plan",
+        help="Mean days from a professional taking the case to an agreed support plan; support "
+        "runs for the case duration after it, the slot taken throughout. 0: the plan is "
+        "agreed at once (queue-only validation).",
+        source="Rotterdam norm: a support plan within 6 weeks of the request (Rekenkamer "
+        "Rotterdam 2018, DOMAIN.md); the time taken to make it is an assumption",
+    )
     duration_distribution: str = param(
         "lognormal", unit="-", choices=("exponential", "lognormal"), label="Duration distribution",
         help="Distribution of case durations; exponential makes the team an M/M/c queue.",

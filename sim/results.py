@@ -88,6 +88,7 @@ def build_result(model: Neighbourhood, days: int, warmup_days: int) -> RunResult
         "day_queued": np.array([n.t_queue for n in needs], dtype=float),
         "queue_wait_days": np.array([n.queue_wait for n in needs], dtype=float),
         "day_left_queue": np.array([n.t_left_queue for n in needs], dtype=float),
+        "day_plan": np.array([n.t_plan for n in needs], dtype=float),
         "state": pd.Categorical([n.state for n in needs]),
         "outcome": [n.outcome or ("unanswered" if n.state != "withdrawn" else "withdrawn")
                     for n in needs],

