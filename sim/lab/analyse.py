@@ -340,6 +340,26 @@ def _unreadable_line(out: Path, unreadable: list[str], missing: int, planned: in
             "every part; --resume runs them again)")
 
 
+def _add_summary(result: dict[str, Any], runs: pd.DataFrame, d: dict, factors: list[str],
+                 chosen: list[str]) -> None:
+    """The summary section: means with intervals per point (grid), or the spread over the
+    sampled points per policy (sampling designs); the KPIs named from their declarations."""
+    summary = point_summary(runs, factors, chosen)
+    result["summary"] = summary
+    if d["kind"] == "grid":
+        result["sections"].append(("Summary (mean [95% CI] over replications)",
+                                   format_point_summary(summary, factors, chosen) + "\n\n"
+                                   + kpi_legend(chosen)))
+        return
+    spread = spread_table(runs, chosen, d["crossed"])
+    result["spread"] = spread
+    result["sections"].append((
+        f"Summary over the {int(spread['points'].max())} sampled points per policy: "
+        "mean (5% .. 95%), each point averaged over its "
+        "replications (per-point values: --json, or the runs dataset)",
+        format_spread(spread, chosen, d["crossed"]) + "\n\n" + kpi_legend(chosen)))
+
+
 def analyse(out: str | os.PathLike, kpis: Sequence[str] | None = None,
             kpi: str | None = None, threshold: float | None = None,
             along: str | None = None) -> dict[str, Any]:
@@ -377,20 +397,7 @@ def analyse(out: str | os.PathLike, kpis: Sequence[str] | None = None,
         result["sections"].append(("Summary", "no finished runs yet"))
         return result
 
-    summary = point_summary(runs, factors, chosen)
-    result["summary"] = summary
-    if d["kind"] == "grid":
-        result["sections"].append(("Summary (mean [95% CI] over replications)",
-                                   format_point_summary(summary, factors, chosen) + "\n\n"
-                                   + kpi_legend(chosen)))
-    else:
-        spread = spread_table(runs, chosen, d["crossed"])
-        result["spread"] = spread
-        result["sections"].append((
-            f"Summary over the {int(spread['points'].max())} sampled points per policy: "
-            "mean (5% .. 95%), each point averaged over its "
-            "replications (per-point values: --json, or the runs dataset)",
-            format_spread(spread, chosen, d["crossed"]) + "\n\n" + kpi_legend(chosen)))
+    _add_summary(result, runs, d, factors, chosen)
     if len(manifest["scenarios"]) > 1:
         blocks = []
         for point, g in runs.groupby("point", sort=True):
