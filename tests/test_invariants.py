@@ -131,8 +131,9 @@ def test_queue_waits(result):
     assert (result.requests["wait_days"].dropna() >= -EPS).all(), "expected wait_days >= 0"
 
 
-#: Every case is handled under overload (threshold 0) and comes back as a repeat request
-#: when it ends (chance 1), so that repeats happen in every preset within the horizon.
+#: Every case is handled under some overload (threshold 0) and comes back as a repeat
+#: request with the highest chance the graded overload allows, so that repeats happen in
+#: every preset within the horizon.
 REPEATS = {**STRESSED, "wijkteam.overload_threshold": 0.0, "wijkteam.overload_p_repeat": 1.0}
 
 
@@ -140,7 +141,7 @@ REPEATS = {**STRESSED, "wijkteam.overload_threshold": 0.0, "wijkteam.overload_p_
 def test_repeat_requests_point_back(preset, run_small):
     req = run_small(preset, REPEATS, seed=3, days=DAYS).requests
     rep = req[req["repeat_of"] >= 0]
-    assert len(rep) > 0, ("expected repeat requests with every wijkteam case overloaded and "
+    assert len(rep) > 0, ("expected repeat requests with wijkteam.overload_threshold = 0 and "
                           "wijkteam.overload_p_repeat = 1")
     assert (rep["repeat_of"] < rep["request_id"]).all(), \
         "expected a repeat request to refer to an earlier request"
@@ -149,9 +150,7 @@ def test_repeat_requests_point_back(preset, run_small):
         "expected repeat requests to follow a wijkteam case"
     assert (rep["day_created"].to_numpy() >= origin["day_closed"].to_numpy() - EPS).all(), \
         "expected a repeat request to arise when (or after) the original case ended"
-    ended = req.loc[(req["outcome"] == "wijkteam") & req["day_closed"].notna(), "request_id"]
-    assert sorted(rep["repeat_of"]) == sorted(ended), \
-        "expected every ended case, all overloaded, to come back exactly once"
+    assert rep["repeat_of"].is_unique, "expected a case to come back at most once"
 
 
 # --- daily series ----------------------------------------------------------------------
