@@ -177,10 +177,12 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from .integrity import verify
-    from .sweep import PART_DIRS
+    from .integrity import read_results_manifest, verify
 
     out = Path(args.dir)
+    read_results_manifest(out)  # no results there: one line, before pandas loads
+    from .sweep import PART_DIRS
+
     scan, manifest = verify(out, PART_DIRS[:-1])
     for rel, why in scan.damaged:
         print(f"{out}: damaged: {scan.describe(rel)}: {why}")
