@@ -25,9 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
-
 import sim  # noqa: E402
+from sim.outputs import jsonable  # noqa: E402
 
 BASELINE_DIR = ROOT / "tests" / "baseline"
 SEED = 7
@@ -49,19 +48,6 @@ def settings_for(preset: str) -> dict[str, Any]:
             "seed": SEED, "days": DAYS, "warmup_days": 0}
 
 
-def plain(x: Any) -> Any:
-    """JSON-ready values: numpy scalars to Python, NaN to None, dicts recursively."""
-    if isinstance(x, dict):
-        return {str(k): plain(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [plain(v) for v in x]
-    if isinstance(x, np.generic):
-        x = x.item()
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    return x
-
-
 def run_settings(settings: dict[str, Any]) -> sim.RunResult:
     scenario = sim.load_scenario(settings["preset"], settings["overrides"])
     return sim.run(scenario, seed=settings["seed"], days=settings["days"],
@@ -77,7 +63,7 @@ def compute(preset: str) -> dict[str, Any]:
         "settings": settings,
         "scenario_hash": result.meta["scenario_hash"],
         "code_version": result.meta["code_version"],
-        "summary": plain(result.summary),
+        "summary": jsonable(result.summary),
     }
 
 

@@ -12,6 +12,8 @@ The model and its heavy imports (Mesa, pandas) load on first use of ``run``,
 from the command line stays fast.
 """
 
+import sys
+from collections.abc import Callable
 from importlib import import_module
 from typing import Any
 
@@ -25,9 +27,17 @@ __all__ = ["SPECS", "Cancelled", "InputError", "RunResult", "Scenario", "Simulat
            "code_version", "list_presets", "load_scenario", "run"]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+def lazy_attributes(package: str, where: dict[str, str]) -> Callable[[str], Any]:
+    """A package's ``__getattr__`` that imports ``name`` from its submodule ``where[name]``
+    on first use (and keeps it), so importing the package stays cheap."""
+    def __getattr__(name: str) -> Any:
+        if name in where:
+            value = getattr(import_module(f".{where[name]}", package), name)
+            setattr(sys.modules[package], name, value)
+            return value
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+    return __getattr__
+
+
+__getattr__ = lazy_attributes(__name__, _LAZY)

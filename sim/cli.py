@@ -13,21 +13,21 @@ Bad input of any kind ends the program with exactly one line on stderr,
 ``samenspel: error: <what, key, value, what is allowed>``, and exit code 2;
 nothing is written.
 
-Adding commands: a module with ``register(subparsers)`` is listed in
-:data:`EXTENSIONS` (imported only when the parser is built). ``register`` adds its
-sub-parsers with ``subparsers.add_parser(...)`` and sets ``func=handler`` through
-``set_defaults``; a handler takes the parsed ``args`` and returns the exit code,
-and reports bad input by raising :class:`sim.scenario.InputError`, which
-:func:`main` turns into the one error line. The helpers :func:`add_set_option`,
-:func:`add_scenario_argument`, :func:`load_from_args`, :func:`sim.scenario.check_int`,
-:func:`sim.outputs.jsonable` and :func:`print_json` are meant for such modules.
+Adding commands: a module with ``register(subparsers)`` adds its sub-parsers with
+``subparsers.add_parser(...)`` and sets ``func=handler`` through ``set_defaults``; a
+handler takes the parsed ``args`` and returns the exit code, and reports bad input by
+raising :class:`sim.scenario.InputError`, which :func:`main` turns into the one error
+line. :func:`registrars` lists such modules; it is the one place this module imports
+the lab (:mod:`sim.lab.cli`), when the parser is built, so the dependency runs one
+way: the lab's commands import nothing from here. The helpers :func:`add_set_option`,
+:func:`add_scenario_argument`, :func:`load_from_args`, :func:`sim.scenario.check_int`
+and :func:`sim.outputs.print_json` are meant for such modules.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 import json
 import os
 import sys
@@ -36,15 +36,11 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from .outdir import check_out_dir, run_out_bytes
-from .outputs import jsonable
+from .outputs import print_json
 from .params import SPECS, Scenario
 from .scenario import InputError, check_int, list_presets, load_scenario, parse_override, resolve
 
 PROG = "samenspel"
-
-#: Modules that add commands: each exposes ``register(subparsers)``. Adding one is a
-#: one-line change here, e.g. ``EXTENSIONS = ("sim.lab.cli",)``.
-EXTENSIONS: tuple[str, ...] = ("sim.lab.cli",)
 
 Registrar = Callable[[Any], None]
 
@@ -92,11 +88,6 @@ def load_from_args(name: str, sets: Sequence[str]) -> Scenario:
     return load_scenario(name, overrides_from(sets))
 
 
-def print_json(x: Any) -> None:
-    """One JSON object on stdout (NaN becomes null)."""
-    print(json.dumps(jsonable(x), allow_nan=False))
-
-
 # --- run ------------------------------------------------------------------------------
 
 def summary_table(summary: dict[str, Any], header: str) -> str:
@@ -130,9 +121,6 @@ def _progress(total: int, desc: str):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from . import api
-    from .version import code_version
-
     seed = check_int("run", "--seed", args.seed, 0)
     scenario = load_from_args(args.scenario, args.set)
     days = scenario.days if args.days is None else args.days
@@ -148,6 +136,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         check_out_dir("run", out, run_out_bytes(scenario.population.n_residents, days))
         writing = results_lock(out)
+
+    from . import api  # the model, and Mesa: only once the input is known to be good
+    from .version import code_version
 
     with writing:
         progress, close = _progress(days, scenario.name)
@@ -369,8 +360,14 @@ def register(subparsers: Any) -> None:
 
 
 def registrars() -> list[Registrar]:
-    """The core commands plus those of every module in :data:`EXTENSIONS`."""
-    return [register] + [importlib.import_module(m).register for m in EXTENSIONS]
+    """The core commands, then the lab's (sweep, compare, analyse).
+
+    The lab is imported here, not at the top, so that ``samenspel run`` and every error
+    line stay fast; its module imports its own heavy parts only when a command runs.
+    """
+    from .lab import cli as lab_cli
+
+    return [register, lab_cli.register]
 
 
 def build_parser() -> Parser:

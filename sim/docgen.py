@@ -1,15 +1,15 @@
-"""Generate the parameter documentation from :data:`sim.params.SPECS`.
+"""Generate the parameter and KPI documentation from their declarations.
 
-Nothing here retypes a default, a range or a source: every cell of the table is
-read from the declarations in :mod:`sim.params`. ``python -m sim.docgen`` rewrites
+Nothing here retypes a default, a range, a source or a KPI's definition: every cell
+is read from :data:`sim.params.SPECS` and :data:`sim.kpis.KPIS`.
+``python -m sim.docgen`` rewrites
 
 * ``docs/parameters.md`` (the whole file), and
 * the regions of ``docs/ODD.md`` between ``<!-- BEGIN PARAMETERS -->`` and
   ``<!-- END PARAMETERS -->`` (the parameter table), between
   ``<!-- BEGIN ASSUMPTIONS -->`` and ``<!-- END ASSUMPTIONS -->`` (which defaults
-  rest on no number, read from each parameter's declared ``source``), and between
-  ``<!-- BEGIN KPIS -->`` and ``<!-- END KPIS -->`` (the KPI table, from the
-  declarations in :mod:`sim.kpis`).
+  rest on no number, read from each parameter's declared ``source``) and between
+  ``<!-- BEGIN KPIS -->`` and ``<!-- END KPIS -->`` (the KPI table of ODD 4.11).
 
 ``python -m sim.docgen --check`` writes nothing and exits 1 with a one-line
 message when either file is stale, so CI can insist the docs are fresh.
@@ -23,7 +23,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .kpis import KPIS
+from .kpis import KPIS, Kpi
 from .params import ASSUMPTION, SPECS, Spec
 
 #: Top-level sections of a scenario, in the order the docs present them.
@@ -64,6 +64,8 @@ BEGIN_ASSUMPTIONS = "<!-- BEGIN ASSUMPTIONS -->"
 END_ASSUMPTIONS = "<!-- END ASSUMPTIONS -->"
 BEGIN_KPIS = "<!-- BEGIN KPIS -->"
 END_KPIS = "<!-- END KPIS -->"
+
+KPI_COLUMNS = ("KPI", "unit", "meaning", "definition", "better", "per 1,000 a year")
 
 DOCS_DIR = Path(__file__).resolve().parent.parent / "docs"
 REGENERATE = "python -m sim.docgen (or make docs)"
@@ -173,12 +175,19 @@ def assumptions_list() -> str:
     return "\n".join(out)
 
 
+def _kpi_name(k: Kpi) -> str:
+    """A KPI's name; one reported per category lists its ``.category`` columns."""
+    if not k.by:
+        return f"`{k.name}`"
+    return f"`{k.name}` (" + ", ".join(f"`.{c}`" for c in k.by) + ")"
+
+
 def kpi_table() -> str:
-    """Every declared KPI (:data:`sim.kpis.KPIS`) as one Markdown table, in table order."""
-    out = [_row(("KPI", "unit", "better", "definition")), _row(["---"] * 4)]
+    """Every declared KPI as one Markdown table, in table order, ending in a newline."""
+    out = [_row(KPI_COLUMNS), _row(["---"] * len(KPI_COLUMNS))]
     for k in KPIS.values():
-        name = f"`{k.name}`" + (f" (by {', '.join(f'`{c}`' for c in k.by)})" if k.by else "")
-        out.append(_row([name, cell(k.unit), k.better or "-", cell(k.definition)]))
+        out.append(_row([_kpi_name(k), cell(k.unit), cell(k.meaning_en), cell(k.definition),
+                         k.better or "", "yes" if k.per_1000_year else ""]))
     return "\n".join(out) + "\n"
 
 
@@ -220,8 +229,8 @@ def replace_region(text: str, begin: str, end: str, body: str) -> str:
 def odd_md(current: str) -> str:
     """``docs/ODD.md`` with its generated regions brought up to date."""
     text = replace_region(current, BEGIN_PARAMETERS, END_PARAMETERS, parameter_table())
-    text = replace_region(text, BEGIN_KPIS, END_KPIS, kpi_table())
-    return replace_region(text, BEGIN_ASSUMPTIONS, END_ASSUMPTIONS, assumptions_list())
+    text = replace_region(text, BEGIN_ASSUMPTIONS, END_ASSUMPTIONS, assumptions_list())
+    return replace_region(text, BEGIN_KPIS, END_KPIS, kpi_table())
 
 
 def expected(docs: Path) -> dict[Path, str]:

@@ -460,6 +460,22 @@ def declaration(flat_name: str) -> Kpi:
     return KPIS[flat_name.split(".", 1)[0]]
 
 
+def flat_label(flat_name: str, lang: str = "en") -> str:
+    """The label a person reads for a flat column, e.g. ``Days on the waiting list by
+    urgency: low``."""
+    category = flat_name.partition(".")[2]
+    label = declaration(flat_name).label(lang)
+    return f"{label}: {category}" if category else label
+
+
+def title(flat_name: str) -> str:
+    """A figure's or a table's heading for a flat column: label, unit and which way is
+    better, e.g. ``Days to an answer (days, lower is better)``."""
+    k = declaration(flat_name)
+    better = f", {k.better} is better" if k.better else ""
+    return f"{flat_label(flat_name)} ({k.unit}{better})"
+
+
 def flatten(summary: dict[str, Any]) -> dict[str, Any]:
     """A run summary as flat KPI columns; a per-category value becomes ``name.category``."""
     out: dict[str, Any] = {}

@@ -6,6 +6,7 @@ them.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import tempfile
@@ -52,3 +53,8 @@ def jsonable(x: Any) -> Any:
     if isinstance(x, float) and not math.isfinite(x):
         return None
     return x
+
+
+def print_json(x: Any) -> None:
+    """One JSON object on stdout, on one line (NaN becomes null)."""
+    print(json.dumps(jsonable(x), allow_nan=False))

@@ -1,4 +1,5 @@
-"""The run API a dashboard and a sweep rely on: progress, cancel, stepping, release."""
+"""The run API a dashboard and a sweep rely on: progress, cancel, release, argument checks
+and the warm-up. That stepping a Simulation equals one run is in test_determinism.py."""
 
 from __future__ import annotations
 
@@ -31,15 +32,6 @@ def test_cancel_stops_the_run_where_asked():
     with pytest.raises(sim.Cancelled, match="day 10 of 100"):
         simulation.run(cancel=cancel)
     assert simulation.day == 10, "a cancelled run stops after the last day it was allowed"
-
-
-def test_stepping_day_by_day_equals_one_run():
-    stepped = sim.Simulation(small(), seed=2, days=40)
-    for _ in range(40):
-        stepped.step()
-    assert stepped.day == 40
-    assert stepped.result().summary == sim.run(small(), seed=2, days=40).summary, \
-        "stepping a Simulation 40 days must give the same KPIs as run(days=40)"
 
 
 def test_run_releases_the_model_from_mesa_bookkeeping():

@@ -186,3 +186,28 @@ def test_help_exits_0(capsys: pytest.CaptureFixture) -> None:
     out = capsys.readouterr().out
     for command in ("run", "scenarios", "check", "elephant"):
         assert command in out, f"expected {command} in the help"
+
+
+HEAVY = ("pandas", "mesa", "scipy", "plotly", "pyarrow")
+PROBE = ("import json, sys\nfrom sim.cli import main\ncode = main(json.loads(sys.argv[1]))\n"
+         f"print(json.dumps([code, sorted(m for m in {HEAVY} if m in sys.modules)]), "
+         "file=sys.stderr)")
+
+
+@pytest.mark.parametrize(("argv", "code"), [
+    (["--help"], 0),
+    (["sweep", "--help"], 0),
+    (["run", "no_such_preset"], 2),
+    (["run", "schiedam_walk_in", "--days", "0"], 2),
+    (["compare", "a", "b", "--replications", "0"], 2),
+    (["analyse", "no_such_dir"], 2),
+    (["verify", "no_such_dir"], 2),
+])
+def test_help_and_bad_input_load_no_heavy_package(argv: list[str], code: int) -> None:
+    """--help and one-line errors stay quick: the model, the lab's tables and figures
+    are imported only once the input is known to be good."""
+    proc = subprocess.run([sys.executable, "-c", PROBE, json.dumps(argv)], capture_output=True,
+                          text=True, timeout=120)
+    got_code, loaded = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert got_code == code, f"expected exit code {code} from {argv}, got {got_code}"
+    assert loaded == [], f"expected {argv} to import none of {HEAVY}, it imported {loaded}"

@@ -1,8 +1,9 @@
 """The documentation stays in step with the code.
 
 ``docs/parameters.md`` and the generated regions of ``docs/ODD.md`` come from
-``sim/params.py`` through ``python -m sim.docgen``; these tests fail when someone
-changes a parameter without regenerating, or adds a preset the ODD does not mention.
+``sim/params.py`` and ``sim/kpis.py`` through ``python -m sim.docgen``; these tests
+fail when someone changes a parameter or a KPI without regenerating, or adds a preset
+the ODD does not mention.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from sim import docgen
+from sim.kpis import KPIS
 from sim.params import SPECS
 from sim.scenario import list_presets
 
@@ -41,6 +43,24 @@ def test_every_parameter_key_is_in_the_odd_table():
     region = text.split(docgen.BEGIN_PARAMETERS, 1)[1].split(docgen.END_PARAMETERS, 1)[0]
     missing = [key for key in SPECS if f"`{key}`" not in region]
     assert not missing, f"not in the parameter table of docs/ODD.md: {missing}"
+
+
+def _region(begin: str, end: str) -> str:
+    text = (DOCS / "ODD.md").read_text(encoding="utf-8")
+    return text.split(begin, 1)[1].split(end, 1)[0]
+
+
+def test_the_odd_kpi_table_has_one_row_per_declared_kpi():
+    rows = [line for line in _region(docgen.BEGIN_KPIS, docgen.END_KPIS).splitlines()
+            if line.startswith("| `")]
+    names = [re.match(r"\| `([^`]+)`", row).group(1) for row in rows]
+    assert names == list(KPIS), f"expected the KPIs of sim/kpis.py in order, got {names}"
+    for row, k in zip(rows, KPIS.values(), strict=True):
+        cells = [c.strip() for c in re.split(r"(?<!\\)\|", row)[1:-1]]
+        assert len(cells) == len(docgen.KPI_COLUMNS), f"expected 6 cells: {row}"
+        expected = [k.unit, docgen.cell(k.meaning_en), docgen.cell(k.definition),
+                    k.better or "", "yes" if k.per_1000_year else ""]
+        assert cells[1:] == expected, f"expected {k.name}'s row to show {expected}: {row}"
 
 
 def test_every_preset_is_mentioned_in_the_odd():
@@ -107,6 +127,29 @@ def test_check_reports_a_stale_table_and_regeneration_fixes_it(docs_copy, capsys
     assert docgen.main(["--docs", str(docs_copy)]) == 0
     assert docgen.main(["--check", "--docs", str(docs_copy)]) == 0
     assert odd.read_text(encoding="utf-8") == (DOCS / "ODD.md").read_text(encoding="utf-8")
+
+
+def test_check_reports_a_stale_kpi_table_and_regeneration_fixes_it(docs_copy, capsys):
+    odd = docs_copy / "ODD.md"
+    text = odd.read_text(encoding="utf-8")
+    row = f"| {docgen.cell(KPIS['crises'].definition)} |"
+    assert text.count(row) == 1, "expected the crises definition once, in the KPI table"
+    odd.write_text(text.replace(row, "| Hand-edited definition. |"), encoding="utf-8")
+    assert docgen.main(["--check", "--docs", str(docs_copy)]) == 1, \
+        "expected --check to fail on a hand-edited KPI table"
+    assert "ODD.md" in capsys.readouterr().err
+    assert docgen.main(["--docs", str(docs_copy)]) == 0
+    assert odd.read_text(encoding="utf-8") == (DOCS / "ODD.md").read_text(encoding="utf-8"), \
+        "expected regeneration to restore the committed ODD.md"
+
+
+def test_missing_kpi_markers_are_an_error(docs_copy, capsys):
+    odd = docs_copy / "ODD.md"
+    odd.write_text(odd.read_text(encoding="utf-8").replace(docgen.BEGIN_KPIS, ""),
+                   encoding="utf-8")
+    assert docgen.main(["--check", "--docs", str(docs_copy)]) == 1, \
+        "expected a missing KPI marker to fail --check, not to pass silently"
+    assert "BEGIN KPIS" in capsys.readouterr().err
 
 
 def test_check_reports_a_missing_parameters_md(docs_copy, capsys):

@@ -131,11 +131,18 @@ def test_queue_waits(result):
     assert (result.requests["wait_days"].dropna() >= -EPS).all(), "expected wait_days >= 0"
 
 
-def test_repeat_requests_point_back(result):
-    req = result.requests
+#: Every case is handled under some overload (threshold 0) and comes back as a repeat
+#: request with the highest chance the graded overload allows, so that repeats happen in
+#: every preset within the horizon.
+REPEATS = {**STRESSED, "wijkteam.overload_threshold": 0.0, "wijkteam.overload_p_repeat": 1.0}
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_repeat_requests_point_back(preset, run_small):
+    req = run_small(preset, REPEATS, seed=3, days=DAYS).requests
     rep = req[req["repeat_of"] >= 0]
-    if rep.empty:
-        return
+    assert len(rep) > 0, ("expected repeat requests with wijkteam.overload_threshold = 0 and "
+                          "wijkteam.overload_p_repeat = 1")
     assert (rep["repeat_of"] < rep["request_id"]).all(), \
         "expected a repeat request to refer to an earlier request"
     origin = req.set_index("request_id").loc[rep["repeat_of"]]
@@ -143,6 +150,7 @@ def test_repeat_requests_point_back(result):
         "expected repeat requests to follow a wijkteam case"
     assert (rep["day_created"].to_numpy() >= origin["day_closed"].to_numpy() - EPS).all(), \
         "expected a repeat request to arise when (or after) the original case ended"
+    assert rep["repeat_of"].is_unique, "expected a case to come back at most once"
 
 
 # --- daily series ----------------------------------------------------------------------

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_lab_common import fake_model, run_cli
+from lab_helpers import fake_model, run_cli
 
 from sim.lab.analyse import analyse
 from sim.lab.executors import SerialExecutor

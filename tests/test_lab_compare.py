@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_lab_common import run_cli
+from lab_helpers import run_cli
 
 from sim.lab.compare import compare_runs
 from sim.lab.sweep import load_runs

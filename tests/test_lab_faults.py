@@ -21,14 +21,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_lab_common import ROOT, assert_same_dataset, run_cli, tiny_experiment
+from lab_helpers import ROOT, assert_same_dataset, run_cli, tiny_experiment
 
 import sim.api
 from sim.lab import sweep
 from sim.lab.executors import SerialExecutor
 from sim.lab.experiment import load_experiment
 from sim.lab.lock import LOCK_FILE, ResultsLocked, results_lock
-from sim.lab.sweep import load_runs, plan_runs, read_manifest, replication_seeds, run_sweep
+from sim.lab.manifest import read_manifest
+from sim.lab.sweep import load_runs, plan_runs, replication_seeds, run_sweep
 
 REPLICATIONS = 4
 PLANNED = 2 * REPLICATIONS  # two triage levels x replications

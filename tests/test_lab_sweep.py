@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_lab_common import (
+from lab_helpers import (
     ROOT,
     assert_same_dataset,
     failing_model,
@@ -21,7 +21,8 @@ from test_lab_common import (
 
 from sim.lab.executors import DaskExecutor, ProcessExecutor, SerialExecutor
 from sim.lab.experiment import load_experiment
-from sim.lab.sweep import load_failures, load_runs, read_manifest, run_sweep
+from sim.lab.manifest import read_manifest
+from sim.lab.sweep import load_failures, load_runs, run_sweep
 
 
 @pytest.fixture(scope="module")
@@ -264,7 +265,7 @@ def test_progress_bar_shows_done_failed_elapsed_and_eta(tmp_path: Path) -> None:
 
 
 def test_a_crashed_worker_fails_only_its_run(tmp_path: Path) -> None:
-    from test_lab_common import crashing_model
+    from lab_helpers import crashing_model
 
     exp = load_experiment(tiny_experiment(tmp_path / "crash.toml", replications=3))
     out = tmp_path / "out"

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import sim
+from sim.outputs import jsonable
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "update_baseline.py"
@@ -54,7 +55,7 @@ def test_summary_matches_baseline(preset):
         f"expected the baseline of {preset} to use today's settings " \
         f"{baseline.settings_for(preset)}, it has {settings}. {HOW}"
     result = baseline.run_settings(settings)
-    actual = baseline.plain(result.summary)
+    actual = jsonable(result.summary)
     diff = baseline.differences(stored["summary"], actual)
     if diff:
         same_params = result.meta["scenario_hash"] == stored["scenario_hash"]
@@ -73,7 +74,7 @@ def test_comparison_rules():
     assert d({"a": 1}, {"a": 2}), "expected different ints to differ"
     assert d({"a": 1.0}, {"a": 1.0 + 1e-12}) == [], "expected floats within 1e-9 to match"
     assert d({"a": 1.0}, {"a": 1.0 + 1e-6}), "expected floats 1e-6 apart to differ"
-    assert d({"a": None}, {"a": baseline.plain(float("nan"))}) == [], "expected NaN == NaN"
+    assert d({"a": None}, {"a": jsonable(float("nan"))}) == [], "expected NaN == NaN"
     assert d({"a": None}, {"a": 0.0}), "expected NaN != 0"
     assert d({"a": 1}, {"a": 1.0}), "expected an int and a float to differ"
     assert d({"a": 1}, {"a": 1, "b": 2}), "expected a new key to count as a difference"

@@ -21,9 +21,14 @@ Writers of a results directory hold its lock (:mod:`.lock`), readers never do::
         ...
 """
 
-from .experiment import Experiment, Factor, load_experiment
-from .lock import ResultsLocked, results_lock
-from .sweep import load_runs, plan_runs, replication_seeds, run_sweep
+from .. import lazy_attributes
 
-__all__ = ["Experiment", "Factor", "ResultsLocked", "load_experiment", "load_runs",
-           "plan_runs", "replication_seeds", "results_lock", "run_sweep"]
+#: Where each public name lives; a module is imported on first use of one of its names,
+#: so that the command line can add the lab's commands without loading pandas.
+_LAZY = {"Experiment": "experiment", "Factor": "experiment", "load_experiment": "experiment",
+         "ResultsLocked": "lock", "results_lock": "lock", "load_runs": "sweep",
+         "plan_runs": "sweep", "replication_seeds": "sweep", "run_sweep": "sweep"}
+
+__all__ = sorted(_LAZY)
+
+__getattr__ = lazy_attributes(__name__, _LAZY)

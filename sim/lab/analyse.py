@@ -24,9 +24,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..kpis import flat_label, title
 from ..scenario import _MISSING, InputError
-from .compare import CONFIDENCE, compare_runs, format_table, t_interval
-from .sweep import load_design, load_failures, load_runs, read_manifest
+from .compare import compare_runs, format_table
+from .manifest import read_manifest
+from .stats import CONFIDENCE, fmt_estimate, t_interval
+from .sweep import load_design, load_failures, load_runs
 
 HEADLINE_KPIS = ("wait_days_mean", "queue_wait_days_mean", "utilization", "waitlist_end",
                  "answered_share", "crises", "bystander_unanswered")
@@ -46,9 +49,9 @@ def _kpis(manifest: dict, wanted: Sequence[str] | None, where: str = "--kpis") -
     return [k for k in HEADLINE_KPIS if k in kept] or kept[:6]
 
 
-def summary_table(runs: pd.DataFrame, factors: list[str], kpis: list[str],
+def point_summary(runs: pd.DataFrame, factors: list[str], kpis: list[str],
                   confidence: float = CONFIDENCE) -> pd.DataFrame:
-    """Per scenario and point: runs, and each KPI's mean and interval (tidy, wide)."""
+    """Per scenario and design point: runs, and each KPI's mean and interval (wide)."""
     rows = []
     keys = ["scenario", "point"]
     for (scenario, point), g in runs.groupby(keys, sort=True):
@@ -97,19 +100,22 @@ def format_spread(table: pd.DataFrame, kpis: list[str], crossed: list[str]) -> s
         return shown.to_string(index=False)
 
 
-def format_summary(table: pd.DataFrame, factors: list[str], kpis: list[str]) -> str:
+def format_point_summary(table: pd.DataFrame, factors: list[str], kpis: list[str]) -> str:
+    """:func:`point_summary` as text: each KPI as ``mean [lo, hi]``, by scenario and point."""
     if table.empty:
         return "no finished runs"
     shown = table[["scenario", "point", "runs", *factors]].copy()
     for k in kpis:
-        shown[k] = [
-            f"{m:.4g} [{lo:.4g}, {hi:.4g}]" if math.isfinite(lo) else
-            (f"{m:.4g}" if math.isfinite(m) else "-")
-            for m, lo, hi in zip(table[k], table[f"{k} ci_lo"], table[f"{k} ci_hi"],
-                                 strict=True)]
+        shown[k] = [fmt_estimate(m, lo, hi) for m, lo, hi in
+                    zip(table[k], table[f"{k} ci_lo"], table[f"{k} ci_hi"], strict=True)]
     with pd.option_context("display.max_rows", 500, "display.width", 200,
                            "display.max_colwidth", 40):
         return shown.to_string(index=False)
+
+
+def kpi_legend(kpis: Sequence[str]) -> str:
+    """What each KPI column of a table is, from its declaration."""
+    return "\n".join(["KPIs:", *(f"  {k}: {title(k)}" for k in kpis)])
 
 
 # --- sensitivity ------------------------------------------------------------------------
@@ -317,7 +323,7 @@ def format_crossing(table: pd.DataFrame, kpi: str, threshold: float, along: str)
     shown = table.copy()
     for c in ("crossing", "crossing_ci_lo", "crossing_ci_hi"):
         shown[c] = [f"{v:.4g}" if math.isfinite(v) else "-" for v in shown[c]]
-    head = (f"Where the mean of {kpi} crosses {threshold:g} along {along} "
+    head = (f"Where the mean of {kpi} ({flat_label(kpi)}) crosses {threshold:g} along {along} "
             "(linear interpolation between grid points; crossing_ci_lo/hi: where the 95% "
             "interval bounds cross; n_crossings > 1: the curve crosses more than once, the "
             "first is shown)")
@@ -332,6 +338,26 @@ def _unreadable_line(out: Path, unreadable: list[str], missing: int, planned: in
     return (f"unreadable parts, left out: {', '.join(unreadable)}; {missing} of {planned} "
             f"planned runs are missing from this analysis ('samenspel verify {out}' checks "
             "every part; --resume runs them again)")
+
+
+def _add_summary(result: dict[str, Any], runs: pd.DataFrame, d: dict, factors: list[str],
+                 chosen: list[str]) -> None:
+    """The summary section: means with intervals per point (grid), or the spread over the
+    sampled points per policy (sampling designs); the KPIs named from their declarations."""
+    summary = point_summary(runs, factors, chosen)
+    result["summary"] = summary
+    if d["kind"] == "grid":
+        result["sections"].append(("Summary (mean [95% CI] over replications)",
+                                   format_point_summary(summary, factors, chosen) + "\n\n"
+                                   + kpi_legend(chosen)))
+        return
+    spread = spread_table(runs, chosen, d["crossed"])
+    result["spread"] = spread
+    result["sections"].append((
+        f"Summary over the {int(spread['points'].max())} sampled points per policy: "
+        "mean (5% .. 95%), each point averaged over its "
+        "replications (per-point values: --json, or the runs dataset)",
+        format_spread(spread, chosen, d["crossed"]) + "\n\n" + kpi_legend(chosen)))
 
 
 def analyse(out: str | os.PathLike, kpis: Sequence[str] | None = None,
@@ -371,19 +397,7 @@ def analyse(out: str | os.PathLike, kpis: Sequence[str] | None = None,
         result["sections"].append(("Summary", "no finished runs yet"))
         return result
 
-    summary = summary_table(runs, factors, chosen)
-    result["summary"] = summary
-    if d["kind"] == "grid":
-        result["sections"].append(("Summary (mean [95% CI] over replications)",
-                                   format_summary(summary, factors, chosen)))
-    else:
-        spread = spread_table(runs, chosen, d["crossed"])
-        result["spread"] = spread
-        result["sections"].append((
-            f"Summary over the {int(spread['points'].max())} sampled points per policy: "
-            "mean (5% .. 95%), each point averaged over its "
-            "replications (per-point values: --json, or the runs dataset)",
-            format_spread(spread, chosen, d["crossed"])))
+    _add_summary(result, runs, d, factors, chosen)
     if len(manifest["scenarios"]) > 1:
         blocks = []
         for point, g in runs.groupby("point", sort=True):
@@ -418,7 +432,5 @@ def analyse(out: str | os.PathLike, kpis: Sequence[str] | None = None,
 
 
 def render(result: dict[str, Any]) -> str:
-    parts = []
-    for title, text in result["sections"]:
-        parts.append(f"== {title} ==\n{text}")
-    return "\n\n".join(parts)
+    """The sections of :func:`analyse`, as ``samenspel analyse`` prints them."""
+    return "\n\n".join(f"== {heading} ==\n{text}" for heading, text in result["sections"])

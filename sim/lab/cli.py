@@ -21,13 +21,12 @@ DIR holds no results.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from pathlib import Path
 from typing import Any
 
-from ..cli import print_json
+from ..outputs import print_json
 from ..scenario import InputError, check_int
 
 EXIT_FAILED_RUNS = 1
@@ -79,7 +78,7 @@ def _add_execution(p: argparse.ArgumentParser) -> None:
 
 
 def _interrupted(out: Path) -> int:
-    from .sweep import read_manifest
+    from .manifest import read_manifest
 
     try:
         m = read_manifest(out)
@@ -120,8 +119,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from .compare import compare_scenarios, default_out, format_table
-
     replications = _positive("compare", "--replications", args.replications, 1_000_000)
     days = _positive("compare", "--days", args.days, 36_500)
     check_int("compare", "--warmup-days", args.warmup_days, 0)
@@ -130,6 +127,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
                          f"must be less than the days ({days})")
     check_int("compare", "--seed", args.seed, 0)
     kpis = _kpi_list("compare", args.kpis)
+    from .compare import compare_scenarios, default_out, format_table  # once the flags are good
+
     out = Path(args.out) if args.out else default_out()
     executor = _executor("compare", args)
     try:
@@ -142,7 +141,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return _interrupted(out)
     if args.json:
-        print(json.dumps(payload, allow_nan=False))
+        print_json(payload)
     else:
         print(f"Paired comparison, {replications} replications per scenario (replication i "
               f"uses the same seed in every scenario), master seed {args.seed}")
@@ -152,11 +151,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_analyse(args: argparse.Namespace) -> int:
-    from .analyse import analyse, render
+    from .manifest import read_manifest
 
     kpis = _kpi_list("analyse", args.kpis)
     if args.threshold is not None and not math.isfinite(args.threshold):
         raise InputError("analyse", "--threshold", args.threshold, "must be a finite number")
+    read_manifest(args.dir)  # no sweep there: one line, before pandas loads
+    from .analyse import analyse, render
+
     result = analyse(args.dir, kpis=kpis, kpi=args.kpi, threshold=args.threshold,
                      along=args.along)
     if args.json:
@@ -175,10 +177,12 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from .integrity import verify
-    from .sweep import PART_DIRS
+    from .integrity import read_results_manifest, verify
 
     out = Path(args.dir)
+    read_results_manifest(out)  # no results there: one line, before pandas loads
+    from .sweep import PART_DIRS
+
     scan, manifest = verify(out, PART_DIRS[:-1])
     for rel, why in scan.damaged:
         print(f"{out}: damaged: {scan.describe(rel)}: {why}")

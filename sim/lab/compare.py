@@ -6,7 +6,8 @@ replication ``i`` of scenario B meets the same residents and needs as replicatio
 differences (a paired t interval), which is much narrower than comparing two
 independent means (Welch), shown alongside for contrast.
 
-Intervals are Student t intervals at 95% over replications (``scipy.stats``).
+Intervals are Student t intervals at 95% over replications (:mod:`.stats`). The
+text table and the report label each KPI from its declaration and keep its raw name.
 """
 
 from __future__ import annotations
@@ -19,51 +20,28 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from ..kpis import flat_names
+from ..kpis import flat_names, title
 from ..scenario import InputError, resolve
 from .executors import Executor
 from .experiment import experiment_from_text
 from .lock import results_lock
+from .manifest import read_manifest
+from .report import write_report
+from .stats import (
+    CONFIDENCE,
+    excludes_zero,
+    fmt,
+    fmt_interval,
+    paired_interval,
+    t_interval,
+    welch_interval,
+)
+from .sweep import load_runs, run_sweep
 
-CONFIDENCE = 0.95
 COLUMNS = ["kpi", "scenario", "reference", "n", "mean", "sd", "ci_lo", "ci_hi", "n_pairs",
            "diff_mean", "diff_ci_lo", "diff_ci_hi", "unpaired_ci_lo", "unpaired_ci_hi"]
-
-
-def t_interval(x: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
-    """Mean and Student t interval of a sample; NaN bounds with fewer than two values."""
-    from scipy import stats
-
-    x = np.asarray(x, dtype=float)
-    n = len(x)
-    if n == 0:
-        return math.nan, math.nan, math.nan
-    mean = float(x.mean())
-    if n < 2:
-        return mean, math.nan, math.nan
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
-    return mean, mean - half, mean + half
-
-
-def welch_interval(a: np.ndarray, b: np.ndarray, confidence: float = CONFIDENCE
-                   ) -> tuple[float, float]:
-    """Interval of mean(b) - mean(a) treating the samples as independent (Welch)."""
-    from scipy import stats
-
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    if len(a) < 2 or len(b) < 2:
-        return math.nan, math.nan
-    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
-    d = float(b.mean() - a.mean())
-    se = math.sqrt(va + vb)
-    if se == 0:
-        return d, d
-    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, df) * se)
-    return d - half, d + half
 
 
 def compare_runs(runs: pd.DataFrame, kpis: Sequence[str] | None = None,
@@ -96,31 +74,16 @@ def compare_runs(runs: pd.DataFrame, kpis: Sequence[str] | None = None,
                            diff_ci_hi=math.nan, unpaired_ci_lo=math.nan,
                            unpaired_ci_hi=math.nan)
             else:
-                common = values.index.intersection(ref_values.index)
-                d = values.loc[common].to_numpy() - ref_values.loc[common].to_numpy()
-                dm, dlo, dhi = t_interval(d, confidence)
+                n_pairs, dm, dlo, dhi = paired_interval(ref_values, values, confidence)
                 ulo, uhi = welch_interval(ref_values.to_numpy(), values.to_numpy(), confidence)
-                row.update(n_pairs=len(common), diff_mean=dm, diff_ci_lo=dlo, diff_ci_hi=dhi,
+                row.update(n_pairs=n_pairs, diff_mean=dm, diff_ci_lo=dlo, diff_ci_hi=dhi,
                            unpaired_ci_lo=ulo, unpaired_ci_hi=uhi)
             rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def fmt(x: float) -> str:
-    """A number for a table: four significant digits, ``-`` where undefined."""
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "-"
-    return f"{x:.4g}"
-
-
-def excludes_zero(row: Any) -> bool:
-    """Whether a row's paired difference interval excludes zero (the reference: never)."""
-    return (row.scenario != row.reference and math.isfinite(row.diff_ci_lo)
-            and (row.diff_ci_lo > 0 or row.diff_ci_hi < 0))
-
-
 def format_table(table: pd.DataFrame, confidence: float = CONFIDENCE) -> str:
-    """The comparison as aligned text, one block per KPI.
+    """The comparison as aligned text, one block per KPI under the KPI's label.
 
     A ``*`` marks a paired difference whose interval excludes zero.
     """
@@ -129,19 +92,21 @@ def format_table(table: pd.DataFrame, confidence: float = CONFIDENCE) -> str:
     pct = f"{confidence:.0%}"
     ref = table["reference"].iloc[0]
     head = ["KPI", "scenario", "n", "mean", f"{pct} CI", f"diff vs {ref}", f"{pct} CI", ""]
-    lines = []
+    blocks: list[tuple[str, list[list[str]]]] = []
     for kpi, block in table.groupby("kpi", sort=False):
+        rows = []
         for i, r in enumerate(block.itertuples()):
-            ci = f"[{fmt(r.ci_lo)}, {fmt(r.ci_hi)}]"
             if r.scenario == r.reference:
                 diff = dci = mark = ""
             else:
                 diff = fmt(r.diff_mean)
-                dci = f"[{fmt(r.diff_ci_lo)}, {fmt(r.diff_ci_hi)}]"
+                dci = fmt_interval(r.diff_ci_lo, r.diff_ci_hi)
                 mark = "*" if excludes_zero(r) else ""
-            lines.append([kpi if i == 0 else "", r.scenario, str(r.n), fmt(r.mean), ci, diff,
-                          dci, mark])
-    widths = [max(len(row[c]) for row in [head, *lines]) for c in range(len(head))]
+            rows.append([kpi if i == 0 else "", r.scenario, str(r.n), fmt(r.mean),
+                         fmt_interval(r.ci_lo, r.ci_hi), diff, dci, mark])
+        blocks.append((title(kpi), rows))
+    widths = [max(len(row[c]) for row in [head, *(r for _, rs in blocks for r in rs)])
+              for c in range(len(head))]
     right = {2, 3, 5}
 
     def line(row: list[str]) -> str:
@@ -149,7 +114,8 @@ def format_table(table: pd.DataFrame, confidence: float = CONFIDENCE) -> str:
                          for c, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip()
 
     out = [line(head), "  ".join("-" * w for w in widths)]
-    out += [line(row) for row in lines]
+    for heading, rows in blocks:
+        out += [heading, *(line(row) for row in rows)]
     out.append(f"* the paired {pct} interval of the difference excludes 0 "
                "(runs paired on their seed: common random numbers)")
     return "\n".join(out)
@@ -218,9 +184,6 @@ def compare_scenarios(refs: Sequence[str], replications: int, out: str | os.Path
     report. Writes ``comparison.csv``, ``comparison.json`` and ``report.html`` next
     to the sweep's own files. Returns the table, its JSON form and the report's path.
     """
-    from .report import write_report
-    from .sweep import load_runs, read_manifest, run_sweep
-
     if len(refs) < 2:
         raise InputError("compare", "SCENARIO", list(refs), "needs at least two scenarios")
     for ref in refs:

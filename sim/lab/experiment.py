@@ -67,6 +67,11 @@ from ..params import SPECS, Spec
 from ..scenario import _MISSING, InputError, check_int, check_value, resolve
 
 DESIGNS = ("grid", "latin_hypercube", "sobol", "morris")
+#: What ``design.n`` counts, per sampling design.
+N_COUNTS = {"latin_hypercube": "samples", "sobol": "base samples (a power of 2)",
+            "morris": "trajectories"}
+#: Optional outputs a run can keep besides its KPIs, each an ``[output]`` flag.
+OUTPUT_PARTS = ("daily", "routes", "waits")
 SAMPLE_CHOICES = ("uncertainties", "all")
 RANGE_KEYS = ("lo", "hi", "n", "step")
 #: Parameters that name or time a run rather than describe a neighbourhood.
@@ -79,7 +84,7 @@ TABLE_KEYS = {
     "base": ("scenario", "scenarios", "set"),
     "design": ("kind", "n", "levels", "second_order", "sample", "seed"),
     "run": ("replications", "master_seed", "days", "warmup_days"),
-    "output": ("kpis", "daily", "routes", "waits"),
+    "output": ("kpis", *OUTPUT_PARTS),
 }
 MAX_SEED = 2**63 - 1
 
@@ -88,13 +93,6 @@ def inner_message(err: InputError) -> str:
     """An InputError's text without the generic ``scenario:`` place, for nesting."""
     text = str(err)
     return text.removeprefix("scenario: ") if err.where == "scenario" else text
-
-
-def _err(where: str, key: str, value: Any, allowed: str) -> InputError:
-    return InputError(where, key, _MISSING if value is _MISSING else value, allowed)
-
-
-# --- KPIs -----------------------------------------------------------------------
 
 
 # --- factors ----------------------------------------------------------------------
@@ -230,10 +228,10 @@ class Experiment:
         horizons = [days or self.days] if days or self.days else self._base_days()
         if warmup >= min(horizons):
             if warmup_days is None:
-                raise _err("--days", "days", days, f"must be more than the warm-up ({warmup} "
-                           "days); shorten the warm-up with --warmup-days")
-            raise _err("--warmup-days", "warmup_days", warmup, f"must be less than the "
-                       f"horizon ({min(horizons)} days)")
+                raise InputError("--days", "days", days, f"must be more than the warm-up "
+                                 f"({warmup} days); shorten the warm-up with --warmup-days")
+            raise InputError("--warmup-days", "warmup_days", warmup, f"must be less than the "
+                             f"horizon ({min(horizons)} days)")
         return dataclasses.replace(self, overrides=overrides, **changes)
 
     def _base_days(self) -> list[int]:
@@ -257,14 +255,14 @@ def load_experiment(path: str | os.PathLike) -> Experiment:
     """Read and validate an experiment file; any problem is one InputError line."""
     p = Path(path)
     if not p.is_file():
-        raise _err(str(path), "", _MISSING, "no such experiment file")
+        raise InputError(str(path), "", _MISSING, "no such experiment file")
     try:
         text = p.read_bytes().decode("utf-8")
     except UnicodeDecodeError as err:
-        raise _err(str(path), "", _MISSING, f"malformed TOML: not UTF-8 text ({err.reason} "
+        raise InputError(str(path), "", _MISSING, f"malformed TOML: not UTF-8 text ({err.reason} "
                    f"at byte {err.start})") from None
     except OSError as err:
-        raise _err(str(path), "", _MISSING, f"cannot read: {err.strerror}") from None
+        raise InputError(str(path), "", _MISSING, f"cannot read: {err.strerror}") from None
     return experiment_from_text(text, where=str(path), base_dir=p.parent, path=str(path))
 
 
@@ -280,7 +278,7 @@ def experiment_from_text(text: str, where: str = "experiment",
     try:
         tree = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise _err(where, "", _MISSING, f"malformed TOML: {err}") from None
+        raise InputError(where, "", _MISSING, f"malformed TOML: {err}") from None
     return experiment_from_tree(tree, where=where, text=text,
                                 base_dir=Path(base_dir) if base_dir else None, path=path)
 
@@ -291,14 +289,14 @@ def experiment_from_tree(tree: dict, where: str, text: str, base_dir: Path | Non
     for table in TABLE_KEYS:
         if table in tree:
             if not isinstance(tree[table], dict):
-                raise _err(where, table, tree[table], "must be a table")
+                raise InputError(where, table, tree[table], "must be a table")
             _check_keys(tree[table], TABLE_KEYS[table], where, table + ".")
     name = tree.get("name", Path(where).stem)
     if not isinstance(name, str) or not name.strip():
-        raise _err(where, "name", name, "must be a non-empty string")
+        raise InputError(where, "name", name, "must be a non-empty string")
     description = tree.get("description", "")
     if not isinstance(description, str):
-        raise _err(where, "description", description, "must be a string")
+        raise InputError(where, "description", description, "must be a string")
 
     bases, labels, base_days = _bases(tree.get("base", {}), where, base_dir)
     base_set = _base_set(tree.get("base", {}).get("set", {}), where)
@@ -309,10 +307,10 @@ def experiment_from_tree(tree: dict, where: str, text: str, base_dir: Path | Non
     for f in levers + uncertainties:
         table = "levers" if f.role == "lever" else "uncertainties"
         if f.key in seen:
-            raise _err(where, f"{table}.{f.key}", _MISSING,
+            raise InputError(where, f"{table}.{f.key}", _MISSING,
                        f"is already a factor in [{seen[f.key]}]; list it once")
         if f.key in dict(base_set):
-            raise _err(where, f"{table}.{f.key}", _MISSING,
+            raise InputError(where, f"{table}.{f.key}", _MISSING,
                        "is also fixed in [base] set; keep one of the two")
         seen[f.key] = table
 
@@ -325,7 +323,7 @@ def experiment_from_tree(tree: dict, where: str, text: str, base_dir: Path | Non
         horizon = days if days is not None else own_days
         if warmup >= horizon:
             key = "run.warmup_days"
-            raise _err(where, key, warmup, f"must be less than the horizon ({horizon} days"
+            raise InputError(where, key, warmup, f"must be less than the horizon ({horizon} days"
                        + ("" if days is not None else f" of base scenario {label}") + ")")
 
     design = _design(tree.get("design", {}), levers, uncertainties, where)
@@ -333,21 +331,21 @@ def experiment_from_tree(tree: dict, where: str, text: str, base_dir: Path | Non
     out = tree.get("output", {})
     kpis = out.get("kpis", [])
     if not isinstance(kpis, list) or not all(isinstance(k, str) for k in kpis):
-        raise _err(where, "output.kpis", kpis, "must be a list of KPI names")
+        raise InputError(where, "output.kpis", kpis, "must be a list of KPI names")
     known = flat_names()
     for k in kpis:
         if k not in known:
             close = difflib.get_close_matches(k, known, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
-            raise _err(where, "output.kpis", k,
+            raise InputError(where, "output.kpis", k,
                        f"unknown KPI; {hint}KPIs are: {', '.join(known)}")
     if len(set(kpis)) != len(kpis):
-        raise _err(where, "output.kpis", kpis, "must not repeat a KPI")
+        raise InputError(where, "output.kpis", kpis, "must not repeat a KPI")
     flags = {}
-    for flag in ("daily", "routes", "waits"):
+    for flag in OUTPUT_PARTS:
         v = out.get(flag, False)
         if not isinstance(v, bool):
-            raise _err(where, f"output.{flag}", v, "must be true or false")
+            raise InputError(where, f"output.{flag}", v, "must be true or false")
         flags[flag] = v
 
     return Experiment(
@@ -364,7 +362,7 @@ def _check_keys(table: dict, allowed: tuple[str, ...], where: str, prefix: str) 
         if key not in allowed:
             close = difflib.get_close_matches(key, allowed, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
-            raise _err(where, prefix + key, _MISSING,
+            raise InputError(where, prefix + key, _MISSING,
                        f"unknown key; {hint}allowed: {', '.join(allowed)}")
 
 
@@ -378,20 +376,21 @@ def _int_at(table: dict, key: str, default: Any, where: str, prefix: str, lo: in
 def _bases(base: dict, where: str, base_dir: Path | None
            ) -> tuple[tuple[str, ...], tuple[str, ...], list[int]]:
     if "scenario" in base and "scenarios" in base:
-        raise _err(where, "base.scenarios", _MISSING,
+        raise InputError(where, "base.scenarios", _MISSING,
                    "give either base.scenario or base.scenarios, not both")
     if "scenarios" in base:
         refs = base["scenarios"]
         key = "base.scenarios"
         if not isinstance(refs, list) or not refs or not all(isinstance(r, str) for r in refs):
-            raise _err(where, key, refs, "must be a non-empty list of preset names or .toml paths")
+            raise InputError(where, key, refs,
+                             "must be a non-empty list of preset names or .toml paths")
     elif "scenario" in base:
         key = "base.scenario"
         if not isinstance(base["scenario"], str):
-            raise _err(where, key, base["scenario"], "must be a preset name or a .toml path")
+            raise InputError(where, key, base["scenario"], "must be a preset name or a .toml path")
         refs = [base["scenario"]]
     else:
-        raise _err(where, "base.scenario", _MISSING,
+        raise InputError(where, "base.scenario", _MISSING,
                    "missing; name the base scenario (a preset such as 'schiedam_walk_in' "
                    "or a .toml path), or list several in base.scenarios")
     from ..scenario import load_scenario
@@ -407,12 +406,12 @@ def _bases(base: dict, where: str, base_dir: Path | None
             resolve(target)
             scenario = load_scenario(target)
         except InputError as err:
-            raise _err(where, key, ref, inner_message(err)) from None
+            raise InputError(where, key, ref, inner_message(err)) from None
         resolved.append(str(target))
         labels.append(scenario.name)
         days.append(scenario.days)
     if len(set(resolved)) != len(resolved):
-        raise _err(where, key, refs, "must not list a scenario twice")
+        raise InputError(where, key, refs, "must not list a scenario twice")
     # two files may carry the same name: label them apart
     counts: dict[str, int] = {}
     unique = []
@@ -424,14 +423,15 @@ def _bases(base: dict, where: str, base_dir: Path | None
 
 def _base_set(values: Any, where: str) -> tuple[tuple[str, Any], ...]:
     if not isinstance(values, dict):
-        raise _err(where, "base.set", values, "must be a table of parameter = value")
+        raise InputError(where, "base.set", values, "must be a table of parameter = value")
     flat = _flatten(values, "")
     out = []
     for key, value in flat.items():
         if isinstance(value, dict):
-            raise _err(where, f"base.set.{key}", value, "must be a single value")
+            raise InputError(where, f"base.set.{key}", value, "must be a single value")
         if key in NOT_FACTORS and key != "description":
-            raise _err(where, f"base.set.{key}", value, f"cannot be set here: {NOT_FACTORS[key]}")
+            raise InputError(where, f"base.set.{key}", value,
+                             f"cannot be set here: {NOT_FACTORS[key]}")
         out.append((key, _check_param(key, value, where, f"base.set.{key}")))
     return tuple(out)
 
@@ -452,30 +452,30 @@ def _check_param(key: str, value: Any, where: str, shown_key: str) -> Any:
     if key not in SPECS:
         close = difflib.get_close_matches(key, list(SPECS), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else "; see `samenspel check --keys`"
-        raise _err(where, shown_key, value, "is not a declared parameter" + hint)
+        raise InputError(where, shown_key, value, "is not a declared parameter" + hint)
     try:
         return check_value(key, value, where)
     except InputError as err:
-        raise _err(where, shown_key, value, err.allowed) from None
+        raise InputError(where, shown_key, value, err.allowed) from None
 
 
 def _factors(table: Any, name: str, role: str, where: str) -> tuple[Factor, ...]:
     if not isinstance(table, dict):
-        raise _err(where, name, table, "must be a table of parameter = list or range")
+        raise InputError(where, name, table, "must be a table of parameter = list or range")
     out = []
     for key, spec_value in _flatten(table, "").items():
         shown = f"{name}.{key}"
         if key not in SPECS:
             _check_param(key, None, where, shown)  # raises with a suggestion
         if key in NOT_FACTORS:
-            raise _err(where, shown, _MISSING, f"cannot be a {role}: {NOT_FACTORS[key]}")
+            raise InputError(where, shown, _MISSING, f"cannot be a {role}: {NOT_FACTORS[key]}")
         spec = SPECS[key]
         if isinstance(spec_value, list):
             if not spec_value:
-                raise _err(where, shown, spec_value, "must list at least one value")
+                raise InputError(where, shown, spec_value, "must list at least one value")
             values = tuple(_check_param(key, v, where, shown) for v in spec_value)
             if len(set(values)) != len(values):
-                raise _err(where, shown, spec_value, "must not repeat a value")
+                raise InputError(where, shown, spec_value, "must not repeat a value")
             out.append(Factor(key, role, values=values))
         elif isinstance(spec_value, dict):
             out.append(_range(key, role, spec_value, spec, where, shown))
@@ -484,22 +484,22 @@ def _factors(table: Any, name: str, role: str, where: str) -> tuple[Factor, ...]
             if spec.type in (int, float):
                 kind += " or a range { lo = ..., hi = ... } (add n = points or step = ... "\
                         "for a grid)"
-            raise _err(where, shown, spec_value, f"must be {kind}")
+            raise InputError(where, shown, spec_value, f"must be {kind}")
     return tuple(out)
 
 
 def _range(key: str, role: str, r: dict, spec: Spec, where: str, shown: str) -> Factor:
     if spec.type not in (int, float):
-        raise _err(where, shown, r, f"a range needs a numeric parameter; list the values "
+        raise InputError(where, shown, r, f"a range needs a numeric parameter; list the values "
                    f"instead ({spec.allowed()})")
     if "lo" not in r or "hi" not in r:
-        raise _err(where, shown, r, "a range needs both lo and hi")
+        raise InputError(where, shown, r, "a range needs both lo and hi")
     lo = _check_param(key, r["lo"], where, shown + ".lo")
     hi = _check_param(key, r["hi"], where, shown + ".hi")
     if not lo < hi:
-        raise _err(where, shown, r, f"lo ({lo}) must be less than hi ({hi})")
+        raise InputError(where, shown, r, f"lo ({lo}) must be less than hi ({hi})")
     if "n" in r and "step" in r:
-        raise _err(where, shown, r, "give n or step, not both")
+        raise InputError(where, shown, r, "give n or step, not both")
     n = step = None
     if "n" in r:
         n = check_int(where, shown + ".n", r["n"], 2, 100_000)
@@ -507,13 +507,13 @@ def _range(key: str, role: str, r: dict, spec: Spec, where: str, shown: str) -> 
         step = r["step"]
         if isinstance(step, bool) or not isinstance(step, int | float) or not step > 0 \
                 or not math.isfinite(step):
-            raise _err(where, shown + ".step", step, "must be a positive number")
+            raise InputError(where, shown + ".step", step, "must be a positive number")
         if spec.type is int and (not float(step).is_integer()):
-            raise _err(where, shown + ".step", step, "must be a whole number for an integer "
+            raise InputError(where, shown + ".step", step, "must be a whole number for an integer "
                        "parameter")
         step = float(step)
         if (hi - lo) / step > 100_000:
-            raise _err(where, shown + ".step", step, "gives more than 100000 grid points")
+            raise InputError(where, shown + ".step", step, "gives more than 100000 grid points")
     return Factor(key, role, lo=lo, hi=hi, n=n, step=step)
 
 
@@ -521,54 +521,54 @@ def _design(d: dict, levers: tuple[Factor, ...], uncertainties: tuple[Factor, ..
             where: str) -> Design:
     kind = d.get("kind", "grid")
     if kind not in DESIGNS:
-        raise _err(where, "design.kind", kind, "must be one of " + ", ".join(map(repr, DESIGNS)))
+        raise InputError(where, "design.kind", kind,
+                         "must be one of " + ", ".join(map(repr, DESIGNS)))
     sample = d.get("sample", "uncertainties")
     if sample not in SAMPLE_CHOICES:
-        raise _err(where, "design.sample", sample,
+        raise InputError(where, "design.sample", sample,
                    "must be one of " + ", ".join(map(repr, SAMPLE_CHOICES)))
     seed = _int_at(d, "seed", None, where, "design.", 0, 2**32 - 1)
     second_order = d.get("second_order", False)
     if not isinstance(second_order, bool):
-        raise _err(where, "design.second_order", second_order, "must be true or false")
+        raise InputError(where, "design.second_order", second_order, "must be true or false")
     levels = _int_at(d, "levels", 4, where, "design.", 2, 1000)
     if kind != "morris" and "levels" in d:
-        raise _err(where, "design.levels", levels, "applies to the morris design only")
+        raise InputError(where, "design.levels", levels, "applies to the morris design only")
     if kind != "sobol" and "second_order" in d:
-        raise _err(where, "design.second_order", second_order,
+        raise InputError(where, "design.second_order", second_order,
                    "applies to the sobol design only")
     if kind == "morris" and levels % 2:
-        raise _err(where, "design.levels", levels, "must be even for a morris design")
+        raise InputError(where, "design.levels", levels, "must be even for a morris design")
     factors = levers + uncertainties
     if kind == "grid":
         if "n" in d:
-            raise _err(where, "design.n", d["n"],
+            raise InputError(where, "design.n", d["n"],
                        "a grid design has no n; give each range n points or a step")
         if "sample" in d:
-            raise _err(where, "design.sample", sample, "applies to sampling designs only")
+            raise InputError(where, "design.sample", sample, "applies to sampling designs only")
         for f in factors:
             if not f.gridable:
                 table = "levers" if f.role == "lever" else "uncertainties"
-                raise _err(where, f"{table}.{f.key}", _MISSING,
+                raise InputError(where, f"{table}.{f.key}", _MISSING,
                            "a range in a grid design needs n (number of points) or step")
         return Design(kind=kind, seed=seed)
     n = d.get("n")
     if n is None:
-        what = {"latin_hypercube": "samples", "sobol": "base samples (a power of 2)",
-                "morris": "trajectories"}[kind]
-        raise _err(where, "design.n", _MISSING, f"missing; give the number of {what}")
+        what = N_COUNTS[kind]
+        raise InputError(where, "design.n", _MISSING, f"missing; give the number of {what}")
     n = check_int(where, "design.n", n, 2, 10_000_000)
     if kind == "sobol" and n & (n - 1):
-        raise _err(where, "design.n", n, "must be a power of 2 for a sobol design "
+        raise InputError(where, "design.n", n, "must be a power of 2 for a sobol design "
                    "(Saltelli sampling keeps its balance only then)")
     sampled = factors if sample == "all" else uncertainties
     if not sampled:
-        raise _err(where, "uncertainties", _MISSING,
+        raise InputError(where, "uncertainties", _MISSING,
                    f"a {kind} design needs uncertainties to sample; add some, or set "
                    "design.sample = \"all\" to sample the levers")
     if sample == "uncertainties":
         for f in levers:
             if not f.gridable:
-                raise _err(where, f"levers.{f.key}", _MISSING,
+                raise InputError(where, f"levers.{f.key}", _MISSING,
                            "levers are crossed with the sampled uncertainties, so a range "
                            "needs n or step; or set design.sample = \"all\"")
     return Design(kind=kind, n=n, levels=levels, second_order=second_order, sample=sample,

@@ -60,12 +60,13 @@ from ..scenario import _MISSING, InputError, build, flatten_tree, read_toml, res
 from ..version import code_version
 from .design import Point, crossed_factors, make_points, problem, sampled_factors
 from .executors import Executor, ProcessExecutor
-from .experiment import Experiment, inner_message
+from .experiment import OUTPUT_PARTS, Experiment, inner_message
 from .integrity import COMPACTED, checksums, compacted_files, merged_ids, read_part, repair
 from .lock import LOCK_FILE, results_lock
+from .manifest import read_manifest
 
 FORMAT = "samenspel-sweep/1"
-PART_DIRS = ("runs", "daily", "routes", "waits", "failures")
+PART_DIRS = ("runs", *OUTPUT_PARTS, "failures")
 #: Columns that record when and how fast a run went, not what it computed.
 WALL_CLOCK_COLUMNS = ("elapsed_s", "finished_at")
 #: Declared parameters that are not recorded as parameter columns of a run.
@@ -254,6 +255,7 @@ class Writer:
     def __init__(self, out: Path, exp: Experiment, points: list[Point]):
         self.out = out
         self.kpis = exp.kept_kpis
+        self.params = param_columns()
         self.schema = runs_schema(self.kpis)
         self.points = {p.point: p for p in points}
         self.manifest: dict[str, Any] = {}
@@ -263,10 +265,10 @@ class Writer:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        extra_frames = [(name, value.get(name)) for name in ("daily", "routes", "waits")]
         ids = {"run_id": task.run_id, "scenario": task.scenario_label, "point": task.point,
                "replication": task.replication}
-        for name, frame in extra_frames:
+        for name in OUTPUT_PARTS:
+            frame = value.get(name)
             if frame is not None:
                 frame = frame.copy()
                 for i, (k, v) in enumerate(ids.items()):
@@ -276,7 +278,7 @@ class Writer:
         row: dict[str, Any] = {**ids, "base": task.base, "policy": p.policy,
                                "sample": p.sample, "seed": task.seed, "days": task.days,
                                "warmup_days": task.warmup_days}
-        for k in param_columns():
+        for k in self.params:
             row[k] = task.scenario.get(k)
         kpis = value["kpis"]
         for k in self.kpis:
@@ -321,13 +323,14 @@ def design_description(exp: Experiment, points: list[Point]) -> dict[str, Any]:
                 "lo": f.lo, "hi": f.hi, "n": f.n, "step": f.step, "grid": (
                     list(f.grid()) if f.gridable else None)}
 
+    sampled = sampled_factors(exp)
     return {"kind": exp.design.kind, "n": exp.design.n, "levels": exp.design.levels,
             "second_order": exp.design.second_order, "sample": exp.design.sample,
             "seed": exp.design_seed, "points": len(points),
             "factors": [factor(f) for f in exp.factors],
             "crossed": [f.key for f in crossed_factors(exp)],
-            "sampled": [f.key for f in sampled_factors(exp)],
-            "problem": problem(sampled_factors(exp)) if sampled_factors(exp) else None}
+            "sampled": [f.key for f in sampled],
+            "problem": problem(sampled) if sampled else None}
 
 
 # --- the sweep ------------------------------------------------------------------------
@@ -363,10 +366,7 @@ def prepare_out(out: Path, exp: Experiment, resume: bool, allow_code_change: boo
     if not manifest_path.is_file():
         raise InputError(str(out), "", _MISSING, "is not empty and has no manifest.json, so it is "
                          "no sweep to resume; choose another --out")
-    try:
-        old = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as err:
-        raise InputError(str(manifest_path), "", _MISSING, f"unreadable manifest: {err}") from None
+    old = read_manifest(out)
     if old.get("experiment", {}).get("sha256") != exp.sha256:
         raise InputError(str(out), "", _MISSING, "was written by an experiment file with other "
                          "content; resume with the same file, or choose another --out")
@@ -715,16 +715,6 @@ def load_failures(out: str | os.PathLike) -> pd.DataFrame:
     cols = ["run_id", "scenario", "base", "point", "replication", "seed", "values", "error",
             "traceback", "finished_at"]
     return pd.DataFrame(rows, columns=cols)
-
-
-def read_manifest(out: str | os.PathLike) -> dict[str, Any]:
-    path = Path(out) / "manifest.json"
-    if not path.is_file():
-        raise InputError(str(out), "", _MISSING, "is no sweep directory (no manifest.json)")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as err:
-        raise InputError(str(path), "", _MISSING, f"unreadable manifest: {err}") from None
 
 
 def load_design(out: str | os.PathLike) -> pd.DataFrame:

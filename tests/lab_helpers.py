@@ -1,5 +1,6 @@
-"""Shared pieces of the experiment (sim.lab) tests (tiny experiments, a fake model), and
-the statistics they rest on."""
+"""Shared pieces of the experiment (sim.lab) tests: tiny experiments, fake models, the
+command line in this process. A helper module, not a test file: pytest collects no tests
+here."""
 
 from __future__ import annotations
 
@@ -107,23 +108,3 @@ def crashing_model(scenario, seed: int, days: int, warmup_days: int) -> SimpleNa
 #: The seed of replication 0 of the tiny experiment (master seed 11).
 FAILING_SEED = int(np.random.SeedSequence(11).spawn(1)[0].generate_state(1, np.uint32)[0])
 
-
-# --- tests of the shared statistics -----------------------------------------------------
-
-
-def test_t_interval_matches_scipy() -> None:
-    from scipy import stats
-
-    from sim.lab.compare import t_interval, welch_interval
-
-    x = np.array([1.0, 2.0, 4.0, 7.0])
-    mean, lo, hi = t_interval(x)
-    ref = stats.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=stats.sem(x))
-    assert mean == x.mean() and np.allclose((lo, hi), ref), \
-        f"expected scipy's t interval {ref}, got {(lo, hi)}"
-    y = x + np.array([0.5, -0.2, 0.1, 0.3])
-    wlo, whi = welch_interval(x, y)
-    res = stats.ttest_ind(y, x, equal_var=False).confidence_interval(0.95)
-    assert np.allclose((wlo, whi), (res.low, res.high)), \
-        f"expected scipy's Welch interval {(res.low, res.high)}, got {(wlo, whi)}"
-    assert math.isnan(t_interval(np.array([3.0]))[1]), "one value has no interval"
