@@ -148,12 +148,34 @@ def test_urgency_triage_shortens_the_wait_of_urgent_requests(runs):
         "than under fifo: " + paired(fifo, urgent)
 
 
-def test_front_desk_adds_dropouts(runs):
-    walk_in = values(runs, ("access", "walk_in"), "withdrawn")
-    desk = values(runs, ("access", "vraagwijzer"), "withdrawn")
-    assert desk.mean() > walk_in.mean(), \
-        "expected more withdrawn requests with a front desk (vraagwijzer) than with walk-in: " \
-        + paired(walk_in, desk)
+def where_lost(job: tuple[str, int]) -> dict[str, int]:
+    """Withdrawn requests of the second year at preset size, by where they gave up."""
+    preset, seed = job
+    result = sim.run(sim.load_scenario(preset), seed, 730, warmup_days=365)
+    r = result.requests[result.requests["day_created"] >= 365]
+    gone = r[r["state"] == "withdrawn"]
+    at_desk = gone["route"].str.endswith("drops out after referral")
+    on_list = gone["day_queued"].notna() & ~at_desk
+    return {"at_desk": int(at_desk.sum()), "on_list": int(on_list.sum()),
+            "before": int((~at_desk & ~on_list).sum()), "withdrawn": len(gone)}
+
+
+def test_desk_and_walk_in_lose_people_in_different_places(pool):
+    """The pure access contrast at preset size (12,000 residents, paired seeds, the second
+    of two years): the desk loses people between desk and team and keeps the team's list
+    empty; walk-in loses them on the waiting list, and more of them in all."""
+    seeds = range(3)
+    jobs = [(p, s) for p in ("rotterdam_vraagwijzer", "schiedam_walk_in") for s in seeds]
+    out = dict(zip(jobs, pool.map(where_lost, jobs), strict=True))
+    desk = [out["rotterdam_vraagwijzer", s] for s in seeds]
+    walk = [out["schiedam_walk_in", s] for s in seeds]
+    found = f"desk {desk}; walk-in {walk}"
+    assert all(d["at_desk"] > 0 and w["at_desk"] == 0 for d, w in zip(desk, walk, strict=True)), \
+        f"expected dropouts between desk and team only with the desk: {found}"
+    assert all(w["on_list"] > d["on_list"] for d, w in zip(desk, walk, strict=True)), \
+        f"expected walk-in to lose more people on the waiting list: {found}"
+    assert all(w["withdrawn"] > d["withdrawn"] for d, w in zip(desk, walk, strict=True)), \
+        f"expected walk-in to lose more people in all at preset size: {found}"
 
 
 @pytest.mark.parametrize("low,high", steps(RELUCTANCE))
