@@ -33,6 +33,8 @@ class Volunteer(mesa.Agent):
         super().__init__(model)
         self.rid = rid
         self.motivation = motivation
+        self.sensitivity = 1.0  # how much unclear roles and paperwork weigh on them (7.7)
+        self.leave_day = float("inf")  # when they move on for reasons outside the initiative
         self.tasks = 0
         self.active = True
 

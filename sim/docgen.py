@@ -28,7 +28,8 @@ from .params import ASSUMPTION, SPECS, Spec
 
 #: Top-level sections of a scenario, in the order the docs present them.
 SECTIONS = ("population", "needs", "seeking", "bystander", "informal", "volunteers",
-            "meeting_places", "frontdesk", "wijkteam", "access", "escalation", "withdrawal")
+            "meeting_places", "frontdesk", "wijkteam", "access", "integration", "escalation",
+            "withdrawal")
 
 #: Group name for the keys that sit at the top level of a scenario file.
 TOP_LEVEL = "scenario"
@@ -51,6 +52,8 @@ INTROS = {
     "wijkteam": "The professional neighbourhood team: slots, case durations, outreach, "
                 "overload, referral to informal help (ODD 7.10-7.11).",
     "access": "Access policy, triage and formal-informal integration (ODD 7.9-7.11, 7.13).",
+    "integration": "What each level of formal-informal integration does, one value per level; "
+                   "`access.integration` picks the column (ODD 7.13).",
     "escalation": "Unanswered needs growing more urgent and ending in a crisis (ODD 7.12).",
     "crisis": "The crisis service: its own places, response and intervention times (ODD 7.12).",
     "withdrawal": "Residents giving up on an unanswered need (ODD 7.12).",

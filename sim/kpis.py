@@ -391,8 +391,17 @@ _DECLARED = (
         _counter("volunteers_recruited")),
     Kpi("volunteers_dropped", "volunteers", "Volunteers who quit", "Gestopte vrijwilligers",
         "volunteers who quit", "vrijwilligers die stopten",
-        "volunteers who dropped out at or after `warmup_days`", "lower", True,
+        "volunteers who left at or after `warmup_days`, for any reason: overloaded, pushed out "
+        "by unclear roles and paperwork, or moving on", "lower", True,
         _counter("volunteers_dropped")),
+    Kpi("volunteers_dropped_burden", "volunteers", "Volunteers pushed out by roles and paperwork",
+        "Vrijwilligers weggeduwd door rollen en regels",
+        "volunteers pushed out by unclear roles and paperwork",
+        "vrijwilligers weggeduwd door onduidelijke rollen en papierwerk",
+        "volunteers who dropped out at or after `warmup_days` on a day they were below "
+        "capacity, so the daily burden of unclear roles and formalisation took their "
+        "motivation below the threshold", "lower", True,
+        _counter("volunteers_dropped_burden")),
     Kpi("bystander_unanswered", "requests", "Seen, nobody acted", "Gezien, niemand deed iets",
         "needs seen by 2+ people, none of whom acted, and never answered",
         "vragen die 2 of meer mensen zagen, waarop niemand van hen in actie kwam en die "

@@ -146,6 +146,7 @@ class Neighbourhood(mesa.Model):
             "volunteers_active_end": self.volunteering.active,
             "volunteers_recruited": int(self.volunteering.recruited),
             "volunteers_dropped": int(self.volunteering.dropped),
+            "volunteers_dropped_burden": int(self.volunteering.dropped_burden),
             "place_overloaded_days": int(sum(p.overloaded_days for p in self.meeting.places)),
             "familiarity_ties_formed": int(self.meeting.ties_formed_counted),
         }

@@ -288,12 +288,24 @@ class Volunteers:
     )
     motivation_loss_unclear_roles_per_day: float = param(
         0.004, unit="1/day", lo=0.0, hi=1.0, label="Motivation loss, unclear roles",
-        help="Daily motivation loss at the lowest integration level (verbinden); it shrinks "
-        "to zero at samenspel, where roles are agreed.",
+        help="Daily motivation loss from unclear roles between volunteers and professionals, "
+        "times the integration level's factor (integration.unclear_roles_factor) and the "
+        "volunteer's own sensitivity to burden.",
+        source="assumption; seed report: volunteers in a Schiedam district left when the "
+        "wijkteam arrived and roles became unclear (DOMAIN.md)",
     )
     formalisation_burden: float = param(
         0.0, unit="0-1", lo=0.0, hi=1.0, label="Formalisation burden",
-        help="Paperwork imposed on the initiative; adds up to 0.01/day of motivation loss.",
+        help="Paperwork imposed on the initiative, 0 (none) to 1; its daily motivation loss is "
+        "formalisation_burden x motivation_loss_formalisation_per_day, times the volunteer's "
+        "own sensitivity to burden.",
+    )
+    motivation_loss_formalisation_per_day: float = param(
+        0.01, unit="1/day", lo=0.0, hi=1.0, label="Motivation loss, full formalisation",
+        help="Daily motivation loss of a volunteer of average sensitivity under the full "
+        "formalisation burden (1).",
+        source="assumption; seed report: initiatives that must formalise lose volunteers "
+        "(DOMAIN.md)",
     )
     motivation_recovery_per_day: float = param(
         0.01, unit="1/day", lo=0.0, hi=1.0, label="Motivation recovery",
@@ -303,7 +315,28 @@ class Volunteers:
         help="A volunteer whose motivation falls below this quits.")
     p_recruit_visit: float = param(
         0.0005, unit="probability", lo=0.0, hi=1.0, label="Recruitment per visit",
-        help="Chance that a meeting-place visit turns a resident into a volunteer.")
+        help="Chance that a meeting-place visit turns a resident into a volunteer while the "
+        "pool is empty; it falls linearly to 0 as the pool reaches pool_capacity.")
+    pool_capacity: int = param(
+        60, unit="volunteers", lo=1, hi=100_000, label="Pool capacity",
+        help="The most volunteers the initiative can hold (coordination, tasks, willing "
+        "residents): recruitment per visit is p_recruit_visit x (1 - active / pool_capacity), "
+        "so the pool settles where recruitment balances those who leave.",
+    )
+    leave_per_year: float = param(
+        0.2, unit="1/year", lo=0.0, hi=50.0, label="Volunteers moving on",
+        help="Yearly rate at which a volunteer stops for reasons outside the initiative "
+        "(moving, work, health): each stays an exponential time of mean 1 / rate.",
+        source="assumption: five years on average",
+    )
+    gossip_trust_loss: float = param(
+        0.0, unit="share", lo=0.0, hi=1.0, label="Gossip about clients",
+        help="Each time a volunteer takes a request, each of the volunteer's own ties (the "
+        "client aside) hears about the client and loses this share of their trust in the "
+        "wijkteam, so fewer turn to formal help.",
+        source="assumption; seed report Kader 3: volunteers gossiping about the WOT's "
+        "clients made fewer residents dare go to the WOT (DOMAIN.md)",
+    )
 
 
 @dataclass(frozen=True)
@@ -452,10 +485,12 @@ class Wijkteam:
         0.15, unit="probability", lo=0.0, hi=1.0, label="Repeat request under overload",
         help="Chance that a case started at a full caseload returns as a repeat request; "
         "scaled by the loss of quality below that.")
-    p_refer_informal_max: float = param(
-        0.6, unit="probability", lo=0.0, hi=1.0, label="Referral to informal help",
-        help="Chance at samenspel that the team refers a suitable (practical or social) request "
-        "to informal helpers; a third of it at verbinden, two thirds at samenwerken.",
+    p_owner_outreach: float = param(
+        0.5, unit="probability", lo=0.0, hi=1.0, label="Owner of a need found on outreach",
+        help="Chance that a professional who finds a need on outreach takes it as theirs (the "
+        "named owner); otherwise they are one more bystander and diffusion applies to them.",
+        source="assumption; seed report ch. 3: when responsibility is out of sight, not "
+        "acting is attractive to every actor, professionals included (DOMAIN.md)",
     )
 
 
@@ -476,10 +511,61 @@ class Access:
         "samenwerken", unit="-", choices=("verbinden", "samenwerken", "samenspel"),
         label="Formal-informal integration",
         help="verbinden: knowing each other; samenwerken: working together with agreements; "
-        "samenspel: one team. Sets referrals to informal help, role clarity and shared "
-        "ownership of needs.",
+        "samenspel: one team. Picks the column of integration.* (referrals to informal "
+        "help, ownership of needs at places, role clarity for volunteers).",
         source="Seed report, chapter 1 (DOMAIN.md)",
     )
+
+
+@dataclass(frozen=True)
+class ReferralByLevel:
+    verbinden: float = param(
+        0.2, unit="probability", lo=0.0, hi=1.0, label="Referral to informal help: verbinden",
+        help="Chance that a professional or the desk passes a suitable (practical or social) "
+        "request to informal help when formal and informal help only know each other.",
+        source="assumption: a third of samenspel's")
+    samenwerken: float = param(
+        0.4, unit="probability", lo=0.0, hi=1.0, label="Referral to informal help: samenwerken",
+        help="The same, when they work together with agreements.",
+        source="assumption: two thirds of samenspel's")
+    samenspel: float = param(
+        0.6, unit="probability", lo=0.0, hi=1.0, label="Referral to informal help: samenspel",
+        help="The same, when they act as one team.")
+
+
+@dataclass(frozen=True)
+class OwnerAtPlaceByLevel:
+    verbinden: float = param(
+        0.0, unit="probability", lo=0.0, hi=1.0, label="Owner at a place: verbinden",
+        help="Chance that the first person told of a need at a meeting place becomes its named "
+        "owner when formal and informal help only know each other.")
+    samenwerken: float = param(
+        0.5, unit="probability", lo=0.0, hi=1.0, label="Owner at a place: samenwerken",
+        help="The same, when they work together with agreements.")
+    samenspel: float = param(
+        1.0, unit="probability", lo=0.0, hi=1.0, label="Owner at a place: samenspel",
+        help="The same, when they act as one team and ownership is shared out.")
+
+
+@dataclass(frozen=True)
+class UnclearRolesByLevel:
+    verbinden: float = param(
+        1.0, unit="x", lo=0.0, hi=10.0, label="Unclear roles: verbinden",
+        help="Factor on volunteers.motivation_loss_unclear_roles_per_day when formal and "
+        "informal help only know each other.")
+    samenwerken: float = param(
+        0.5, unit="x", lo=0.0, hi=10.0, label="Unclear roles: samenwerken",
+        help="The same, when they work together with agreements.")
+    samenspel: float = param(
+        0.0, unit="x", lo=0.0, hi=10.0, label="Unclear roles: samenspel",
+        help="The same, when they act as one team and roles are agreed.")
+
+
+@dataclass(frozen=True)
+class Integration:
+    p_refer_informal: ReferralByLevel = section(ReferralByLevel)
+    p_owner_place: OwnerAtPlaceByLevel = section(OwnerAtPlaceByLevel)
+    unclear_roles_factor: UnclearRolesByLevel = section(UnclearRolesByLevel)
 
 
 @dataclass(frozen=True)
@@ -550,6 +636,7 @@ class Scenario:
     frontdesk: FrontDesk = section(FrontDesk)
     wijkteam: Wijkteam = section(Wijkteam)
     access: Access = section(Access)
+    integration: Integration = section(Integration)
     escalation: Escalation = section(Escalation)
     crisis: Crisis = section(Crisis)
     withdrawal: Withdrawal = section(Withdrawal)
@@ -561,6 +648,10 @@ class Scenario:
         for part in key.split("."):
             obj = getattr(obj, part)
         return obj
+
+    def at_level(self, effect: str) -> float:
+        """The value of ``integration.<effect>`` at this scenario's integration level."""
+        return getattr(getattr(self.integration, effect), self.access.integration)
 
     def with_values(self, values: dict[str, Any]) -> Scenario:
         """A copy with dotted keys replaced; validate the result with ``check``."""

@@ -37,9 +37,6 @@ INFORMAL_OUTCOMES = ("informal", "volunteer", "meeting_place")
 #: Routes a need has tried, as bits of ``Need.tried``.
 TRIED_INITIATIVE, TRIED_PLACE, TRIED_FORMAL, TRIED_NETWORK = 1, 2, 4, 8
 
-#: How far formal and informal help work as one (ODD 7.13), as a number 1/3 .. 1.
-INTEGRATION_LEVEL = {"verbinden": 1 / 3, "samenwerken": 2 / 3, "samenspel": 1.0}
-
 #: A need's own uniform draws, one column each (common random numbers per need: a
 #: need meets the same luck under every policy). Column name, and what it decides.
 UNIFORMS = {

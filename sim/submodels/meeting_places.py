@@ -8,7 +8,8 @@ rhythm: each belongs to one group of regulars (a coffee morning, a club) that
 meets on a fixed weekday, so the same people meet again and again, and repeated
 co-presence turns into a tie. A visitor with an open need may tell the people they
 meet, who then know of it as bystanders (7.4); the first may be its named owner,
-more likely the more formal and informal help work as one (7.13).
+with a chance declared per integration level (``integration.p_owner_place``, 7.13):
+the more formal and informal help work as one, the more often someone is named.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import numpy as np
 from ..streams import generator, scalar
 from ..vocabulary import (
     BYSTANDER_STATES,
-    INTEGRATION_LEVEL,
     PLACE,
     SIMPLE_KINDS,
     TRIED_PLACE,
@@ -53,9 +53,8 @@ class MeetingPlaces:
         self.schedule = model.calendar.schedule
         self.rng = scalar(model.seed, "meeting")
         self.rng_np = generator(model.seed, "meeting")
-        level = INTEGRATION_LEVEL[s.access.integration]
         #: chance that the first person told at a place becomes the need's named owner
-        self.p_owner = (level - 1 / 3) * 1.5
+        self.p_owner = s.at_level("p_owner_place")
         self.places: list = []
         self.place_of = None  # resident id -> their place, -1 if they visit none
         self.ties_formed = 0

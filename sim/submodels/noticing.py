@@ -25,7 +25,7 @@ from ..vocabulary import (
     RESIDENT,
     Need,
 )
-from .bystander import OWNER, TIE, p_act
+from .bystander import TIE, p_act
 
 
 class Noticing:
@@ -95,14 +95,14 @@ class Noticing:
         return chances
 
     def on_notice(self, payload) -> None:
-        """Somebody new notices: a professional on outreach (the named owner) or a neighbour."""
+        """Somebody new notices: a professional on outreach (owner by chance) or a neighbour."""
         need, draw = payload
         if draw != need.bystander_draw or need.state not in BYSTANDER_STATES:
             return
         m, rng = self.m, self.rng
         if rng.random() * self.p_notice_day(need) < m.outreach.p_found_day:
             j = int(rng.random() * len(m.wijkteam.professionals))
-            who, flags = self.residents.n + j, OWNER
+            who, flags = self.residents.n + j, m.outreach.finder_flags()
             m.events.log(need.id, "found on outreach", m.now, PROFESSIONAL + j)
         else:
             mates = self.residents.block_members[self.residents.block[need.resident]]

@@ -4,8 +4,10 @@ Schiedam's WOT professionals spend mandated hours in the neighbourhood and find
 needs earlier (the seed, DOMAIN.md). Here a share ``share_outreach`` of their time
 goes to outreach: each professional meets ``outreach_contacts_per_day`` residents a
 day there, so an open need's resident is met with a daily chance (noticing, 7.5).
-A professional who found a need is its named owner and acts on it as a bystander
-does (7.4). Outreach is worth its time only if it does more than feed the waiting
+A professional who found a need takes it as theirs, its named owner, only with the
+chance ``p_owner_outreach``: the seed's elephant in the room holds for professionals
+too, and one who does not own the need is one more bystander, acting the less the more
+people know of it (7.4). Outreach is worth its time only if it does more than feed the waiting
 list, so a professional first hands a need that is not complex and not yet urgent to
 informal help: to the initiative or a meeting place (7.10), or by asking one of the
 resident's own ties on their behalf, a direct request that diffusion hardly touches;
@@ -27,7 +29,7 @@ from ..vocabulary import (
     TRIED_NETWORK,
     Need,
 )
-from .bystander import DIRECT, TIE
+from .bystander import DIRECT, OWNER, TIE
 
 
 class Outreach:
@@ -37,9 +39,14 @@ class Outreach:
         self.m = model
         w = self.w = model.scenario.wijkteam
         self.rng = scalar(model.seed, "outreach")
+        self.rng_owner = scalar(model.seed, "ownership")
         #: chance that a given open need's resident is met on outreach today
         self.p_found_day = min(1.0, w.n_professionals * w.share_outreach
                                * w.outreach_contacts_per_day / model.residents.n)
+
+    def finder_flags(self) -> int:
+        """Bystander flags of a professional who just found a need: OWNER by chance."""
+        return OWNER if self.rng_owner.random() < self.w.p_owner_outreach else 0
 
     def act(self, need: Need, j: int) -> None:
         """Professional ``j`` takes up a need found on outreach.

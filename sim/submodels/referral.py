@@ -1,16 +1,16 @@
 """Referral to informal help: formal-informal integration (ODD 7.10, 7.13).
 
 The seed's three levels of interplay (verbinden, samenwerken, samenspel) differ
-in how readily professionals pass a suitable request to informal helpers: a third
-of ``p_refer_informal_max`` at verbinden, two thirds at samenwerken, all of it at
-samenspel. A practical or social request is passed to the volunteer initiative if
-there is one and it was not tried, else to a meeting place.
+in how readily professionals pass a suitable request to informal helpers: the
+chance is declared per level (``integration.p_refer_informal``), rising with the
+level, since professionals who work with informal helpers know what they can take
+on. A practical or social request is passed to the volunteer initiative if there is
+one and it was not tried, else to a meeting place.
 """
 
 from __future__ import annotations
 
 from ..vocabulary import (
-    INTEGRATION_LEVEL,
     TRIED_INITIATIVE,
     TRIED_PLACE,
     U_PLACE_PICK,
@@ -24,8 +24,7 @@ class InformalReferral:
 
     def __init__(self, model) -> None:
         self.m = model
-        s = model.scenario
-        self.p_refer = s.wijkteam.p_refer_informal_max * INTEGRATION_LEVEL[s.access.integration]
+        self.p_refer = model.scenario.at_level("p_refer_informal")
 
     def refer(self, need: Need, by: str) -> bool:
         """Pass ``need`` to informal help if the professional does and a route is left."""

@@ -2,17 +2,28 @@
 
 Vlaardingen's klussenbank links residents' practical and social requests to
 volunteers; screening and safety questions slow matching (the seed, DOMAIN.md).
-Volunteers are recruited at meeting places and drop out when their motivation falls
-below a threshold: it falls while they work at capacity, while roles between
-formal and informal help are unclear (strongest at the lowest integration level,
-as in the Schiedam district where volunteers left when the wijkteam arrived) and
-under the paperwork of formalisation, and recovers otherwise.
+Volunteers are recruited at meeting places, the less the fuller the pool: an
+initiative has room, tasks and coordinators for only so many (``pool_capacity``),
+so the pool settles where recruitment balances those who leave, instead of growing
+without limit. They leave for three reasons. Some move on for reasons outside the
+initiative. Motivation falls while they work at capacity and recovers otherwise.
+And the burden of unclear roles between formal and informal help (strongest at the
+lowest integration level, as in the Schiedam district where volunteers left when
+the wijkteam arrived) and of the paperwork of formalisation drains it every day:
+volunteers differ in how much that weighs on them, so a burden pushes out those who
+bear it least, more of them the heavier it is, while the others stay. With one
+sensitivity for all, a burden below the recovery rate would push out nobody and one
+above it everybody.
+
+A volunteer who takes a request learns about the client; with ``gossip_trust_loss``
+the volunteer's own ties hear about it and trust formal help less, so fewer dare go
+to the wijkteam (the seed, Kader 3).
 """
 
 from __future__ import annotations
 
 from ..streams import expo, generator, scalar
-from ..vocabulary import INITIATIVE, INTEGRATION_LEVEL, TRIED_INITIATIVE, VOLUNTEER, Need
+from ..vocabulary import INITIATIVE, TRIED_INITIATIVE, VOLUNTEER, Need
 
 
 class VolunteerInitiative:
@@ -23,20 +34,22 @@ class VolunteerInitiative:
         s = self.s = model.scenario
         self.schedule = model.calendar.schedule
         self.rng = scalar(model.seed, "volunteers")
+        self.rng_traits = scalar(model.seed, "volunteer_traits")
         self._make_volunteer = make_volunteer  # (resident id) -> a volunteer agent
         self.pool: list = []  # active volunteers
         self.volunteer_of: dict[int, object] = {}  # resident id -> their volunteer agent
         self.recruited = 0  # after the warm-up
-        self.dropped = 0  # after the warm-up
-        level = INTEGRATION_LEVEL[s.access.integration]
-        #: daily motivation loss from unclear roles and formalisation
-        self.loss_unclear_per_day = (
-            s.volunteers.motivation_loss_unclear_roles_per_day * (1 - level) * 1.5
-            + 0.01 * s.volunteers.formalisation_burden)
-        if s.informal.enabled and s.volunteers.initiative:
+        self.dropped = 0  # after the warm-up, for any reason
+        self.dropped_burden = 0  # of these, pushed out by unclear roles and paperwork
+        v = s.volunteers
+        #: daily motivation loss from unclear roles and formalisation, at sensitivity 1
+        self.burden_per_day = (
+            v.motivation_loss_unclear_roles_per_day * s.at_level("unclear_roles_factor")
+            + v.motivation_loss_formalisation_per_day * v.formalisation_burden)
+        if s.informal.enabled and v.initiative:
             n = model.residents.n
             rng = generator(model.seed, "volunteers")
-            for rid in rng.choice(n, size=min(s.volunteers.n_initial, n), replace=False):
+            for rid in rng.choice(n, size=min(v.n_initial, n), replace=False):
                 self.join(int(rid))
         model.calendar.on({"match": self.on_match})
 
@@ -46,36 +59,54 @@ class VolunteerInitiative:
         return len(self.pool)
 
     def join(self, rid: int) -> None:
-        """Resident ``rid`` becomes a volunteer, fully motivated."""
+        """Resident ``rid`` becomes a volunteer, fully motivated, with their own sensitivity
+        to burden (Exp(1)) and the day they will move on."""
         volunteer = self._make_volunteer(rid)
+        volunteer.sensitivity = expo(self.rng_traits.random())
+        rate = self.s.volunteers.leave_per_year
+        u = self.rng_traits.random()
+        volunteer.leave_day = self.m.now + 365.0 * expo(u) / rate if rate > 0 else float("inf")
         self.pool.append(volunteer)
         self.volunteer_of[rid] = volunteer
 
+    def p_recruit(self) -> float:
+        """Chance that a visit recruits: full at an empty pool, none at ``pool_capacity``."""
+        v = self.s.volunteers
+        return v.p_recruit_visit * max(0.0, 1.0 - len(self.pool) / v.pool_capacity)
+
     def maybe_recruit(self, rid: int, rng) -> None:
         """A visit may turn resident ``rid`` into a volunteer (one draw of ``rng``)."""
-        v = self.s.volunteers
-        if v.initiative and rid not in self.volunteer_of and rng.random() < v.p_recruit_visit:
+        if (self.s.volunteers.initiative and rid not in self.volunteer_of
+                and rng.random() < self.p_recruit()):
             self.join(rid)
             self.recruited += self.m.now >= self.m.stats_from
 
     def morning(self) -> None:
-        """Each volunteer's motivation changes; below the threshold they drop out."""
-        v = self.s.volunteers
+        """Volunteers due to move on leave; the others' motivation changes, and below the
+        threshold they drop out."""
+        v, now = self.s.volunteers, self.m.now
         for vol in self.pool:
+            if now >= vol.leave_day:
+                self._drop(vol, "volunteer moves on")
+                continue
             full = vol.tasks >= v.capacity_tasks
-            change = -self.loss_unclear_per_day
+            change = -self.burden_per_day * vol.sensitivity
             change += -v.motivation_loss_overload_per_day if full else v.motivation_recovery_per_day
             vol.motivation = min(1.0, vol.motivation + change)
             if vol.motivation < v.dropout_threshold:
-                self._drop(vol)
+                if full:
+                    self._drop(vol, "volunteer drops out: overloaded")
+                else:
+                    self._drop(vol, "volunteer drops out: roles and paperwork")
+                    self.dropped_burden += now >= self.m.stats_from
         self.pool = [vol for vol in self.pool if vol.active]
 
-    def _drop(self, vol) -> None:
+    def _drop(self, vol, why: str) -> None:
         """The volunteer quits: out of the pool, counted, logged, removed from the model."""
         vol.active = False
         del self.volunteer_of[vol.rid]
         self.dropped += self.m.now >= self.m.stats_from
-        self.m.events.log(-1, "volunteer drops out", self.m.now, VOLUNTEER + vol.rid)
+        self.m.events.log(-1, why, self.m.now, VOLUNTEER + vol.rid)
         vol.remove()
 
     def ask(self, need: Need) -> None:
@@ -102,3 +133,14 @@ class VolunteerInitiative:
         vol.tasks += 1
         self.m.answer(need, "volunteer", VOLUNTEER + vol.rid)
         self.m.informal.ends_later(need, volunteer=vol)
+        self.gossip(vol.rid, need.resident)
+
+    def gossip(self, volunteer: int, client: int) -> None:
+        """The volunteer's ties hear about the client and trust the wijkteam less."""
+        loss = self.s.volunteers.gossip_trust_loss
+        if loss <= 0:
+            return
+        trust = self.m.residents.trust
+        for t in self.m.residents.ties[volunteer]:
+            if t != client:
+                trust[t] *= 1.0 - loss
