@@ -331,9 +331,10 @@ class Volunteers:
     )
     gossip_trust_loss: float = param(
         0.0, unit="share", lo=0.0, hi=1.0, label="Gossip about clients",
-        help="Each time a volunteer takes a request, each of the volunteer's own ties (the "
-        "client aside) hears about the client and loses this share of their trust in the "
-        "wijkteam, so fewer turn to formal help.",
+        help="Each time a volunteer takes a request, the residents of the volunteer's block "
+        "and the volunteer's ties (the client aside) hear about the client: each one's "
+        "readiness to ask (1 - reluctance to ask) and trust in the wijkteam fall by this "
+        "share, so fewer ask, and fewer turn to formal help.",
         source="assumption; seed report Kader 3: volunteers gossiping about the WOT's "
         "clients made fewer residents dare go to the WOT (DOMAIN.md)",
     )

@@ -290,3 +290,109 @@ def test_longer_plan_making_means_fewer_plans_within_six_weeks():
     slow = np.array([share(35.0, seed) for seed in range(4)])
     assert (slow < quick).all(), \
         "expected fewer plans within 6 weeks when plans take longer: " + paired(quick, slow)
+
+
+# --- volunteers ---------------------------------------------------------------------------
+
+#: The city presets with volunteers, at their own size: the pool settles near what they report.
+VOLUNTEER_CITIES = ("schiedam", "dordrecht_meeting_place", "vlaardingen_klussenbank")
+#: A smaller klussenbank for the burden and gossip ladders.
+KLUSSENBANK = "vlaardingen_klussenbank"
+KLUSSENBANK_SMALL = {"population.n_residents": 4000, "volunteers.n_initial": 15,
+                     "volunteers.pool_capacity": 40}
+BURDEN = (0.0, 0.3, 1.0)
+VOLUNTEER_SEEDS = tuple(range(6))
+
+
+def volunteer_run(job: tuple[str, tuple, int, int, int]) -> dict[str, Any]:
+    """One run's summary and its mean volunteer pool per year (module level: picklable)."""
+    preset, overrides, seed, days, warmup = job
+    result = sim.run(sim.load_scenario(preset, dict(overrides)), seed, days, warmup_days=warmup)
+    daily = result.daily
+    out = dict(result.summary)
+    out["pool_by_year"] = [float(daily.loc[daily["day"] // 365 == y, "volunteers_active"].mean())
+                           for y in range(days // 365)]
+    return out
+
+
+def test_the_volunteer_pool_reaches_a_steady_state(pool):
+    """Recruitment slows as the pool nears its capacity: in every city preset with volunteers
+    the mean pool of year 4 is within 15% of year 3's (it grew 40 to 221 without limit)."""
+    jobs = [(city, (), seed, 4 * 365, 0) for city in VOLUNTEER_CITIES for seed in (0, 1)]
+    for (city, _, seed, _, _), r in zip(jobs, pool.map(volunteer_run, jobs), strict=True):
+        year3, year4 = r["pool_by_year"][2], r["pool_by_year"][3]
+        assert year3 > 0 and abs(year4 - year3) <= 0.15 * year3, \
+            f"expected {city}'s volunteer pool (seed {seed}) in year 4 within 15% of year 3, " \
+            f"got mean pools by year {np.round(r['pool_by_year'], 1).tolist()}"
+
+
+@pytest.fixture(scope="module")
+def klussenbank(pool) -> dict[tuple, list[dict[str, Any]]]:
+    """The small klussenbank under more formalisation and under gossip, paired seeds,
+    the second year measured."""
+    variants = {("burden", b): variant(KLUSSENBANK_SMALL, volunteers__formalisation_burden=b)
+                for b in BURDEN}
+    variants[("gossip", 0.1)] = variant(KLUSSENBANK_SMALL, volunteers__formalisation_burden=0.3,
+                                        volunteers__gossip_trust_loss=0.1)
+    jobs = [(KLUSSENBANK, v, s, 730, 365) for v in variants.values() for s in VOLUNTEER_SEEDS]
+    done = dict(zip(jobs, pool.map(volunteer_run, jobs), strict=True))
+    return {name: [done[(KLUSSENBANK, v, s, 730, 365)] for s in VOLUNTEER_SEEDS]
+            for name, v in variants.items()}
+
+
+@pytest.mark.parametrize("light,heavy", steps(BURDEN))
+def test_more_formalisation_burden_means_fewer_active_volunteers(klussenbank, light, heavy):
+    a = values(klussenbank, ("burden", light), lambda r: r["pool_by_year"][1])
+    b = values(klussenbank, ("burden", heavy), lambda r: r["pool_by_year"][1])
+    assert b.mean() < a.mean(), \
+        f"expected fewer active volunteers (mean pool of year 2) with formalisation_burden " \
+        f"{heavy} than with {light}: " + paired(a, b)
+    pushed_a = values(klussenbank, ("burden", light), "volunteers_dropped_burden")
+    pushed_b = values(klussenbank, ("burden", heavy), "volunteers_dropped_burden")
+    assert pushed_b.sum() > pushed_a.sum(), \
+        f"expected more volunteers pushed out by roles and paperwork with formalisation_burden " \
+        f"{heavy} than with {light}: " + paired(pushed_a, pushed_b)
+
+
+def test_gossip_about_clients_lowers_the_answered_share(klussenbank):
+    quiet = values(klussenbank, ("burden", 0.3), "answered_share")
+    gossip = values(klussenbank, ("gossip", 0.1), "answered_share")
+    d = gossip - quiet
+    assert d.mean() < -2 * d.std(ddof=1) / math.sqrt(len(d)), \
+        "expected a lower answered share when volunteers gossip about clients " \
+        "(gossip_trust_loss 0.1): " + paired(quiet, gossip)
+
+
+# --- professionals as bystanders -----------------------------------------------------------
+
+
+def professional_contact_day(owner: bool, seed: int) -> float:
+    """When a professional takes up a need that ten others, all busy helping, know of too."""
+    from sim.model import Neighbourhood
+    from sim.submodels.bystander import OWNER
+    from sim.vocabulary import LOW, N_U, PRACTICAL, Need
+
+    scenario = sim.load_scenario(PRESET, {
+        "population.n_residents": 60, "population.block_size": 20, "meeting_places.n_places": 0,
+        "bystander.p_notice_day": 0.0, "needs.rate_per_resident_year": 0.0})
+    model = Neighbourhood(scenario, seed)
+    need = Need(0, 0, PRACTICAL, LOW, 0.0, [0.5] * N_U)
+    model.needs.append(need)
+    model.set_state(need, "unvoiced")
+    for person in range(1, 11):
+        model.informal_load[person] = scenario.informal.capacity_tasks
+        need.aware[person] = 0
+    model.noticing.make_aware(need, model.residents.n, OWNER if owner else 0)
+    while math.isnan(need.t_contact) and model.day < 3650:
+        model.step()
+    return need.t_contact
+
+
+def test_a_named_owner_acts_sooner_than_a_professional_among_many_aware():
+    """Paired seeds: the same draws decide when each acts, so the owner, whom diffusion does
+    not touch, is never later, and on average much sooner."""
+    owner = np.array([professional_contact_day(True, seed) for seed in range(12)])
+    bystanding = np.array([professional_contact_day(False, seed) for seed in range(12)])
+    assert (owner <= bystanding).all() and owner.mean() < 0.5 * bystanding.mean(), \
+        "expected a named owner to take up a need that 11 know of sooner than a professional " \
+        "who is not its owner: " + paired(bystanding, owner)

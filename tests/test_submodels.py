@@ -379,3 +379,127 @@ def test_a_case_makes_a_support_plan_then_supports():
     (end,) = [e for e in pending(model) if e[2] == "case_end"]
     assert need.t_plan == plan[0] and end[0] == pytest.approx(plan[0] + plan[3][2]), \
         "expected support to run the case's duration from the plan on"
+
+
+# --- volunteers: saturation, burden, moving on, gossip; ownership; integration levels ---
+
+
+class FixedDraw:
+    """A stand-in random generator whose every draw is ``u``."""
+
+    def __init__(self, u: float) -> None:
+        self.u = u
+
+    def random(self) -> float:
+        return self.u
+
+
+def test_recruitment_falls_linearly_to_zero_at_pool_capacity():
+    model = tiny("vlaardingen_klussenbank", **{"volunteers.n_initial": 5,
+                                               "volunteers.pool_capacity": 10,
+                                               "volunteers.p_recruit_visit": 0.4})
+    vol = model.volunteering
+    assert vol.active == 5, "expected the five initial volunteers"
+    assert vol.p_recruit() == pytest.approx(0.2), "expected 0.4 x (1 - 5/10) at half capacity"
+    newcomer = next(r for r in range(60) if r not in vol.volunteer_of)
+    vol.maybe_recruit(newcomer, FixedDraw(0.21))
+    assert newcomer not in vol.volunteer_of, "expected no recruit with a draw above 0.2"
+    vol.maybe_recruit(newcomer, FixedDraw(0.19))
+    assert newcomer in vol.volunteer_of and vol.active == 6, "expected a recruit below 0.2"
+    for rid in [r for r in range(60) if r not in vol.volunteer_of][:4]:
+        vol.join(rid)
+    assert vol.active == 10 and vol.p_recruit() == 0.0, "expected no recruitment at capacity"
+    vol.join(next(r for r in range(60) if r not in vol.volunteer_of))
+    assert vol.p_recruit() == 0.0, "expected no recruitment above capacity either"
+
+
+@pytest.mark.parametrize("level,factor", [("verbinden", 1.0), ("samenwerken", 0.5),
+                                          ("samenspel", 0.0)])
+def test_burden_of_unclear_roles_and_paperwork_pushes_out_the_sensitive(level, factor):
+    model = tiny("vlaardingen_klussenbank", **{"access.integration": level,
+                                               "volunteers.formalisation_burden": 0.5})
+    v = model.scenario.volunteers
+    burden = v.motivation_loss_unclear_roles_per_day * factor \
+        + v.motivation_loss_formalisation_per_day * 0.5
+    assert model.volunteering.burden_per_day == pytest.approx(burden), \
+        f"expected the declared factor {factor} of integration.unclear_roles_factor at {level}"
+    calm, sensitive = model.volunteering.pool[:2]
+    calm.sensitivity, calm.motivation = 0.0, 0.5
+    sensitive.sensitivity = 100.0
+    sensitive.motivation = v.dropout_threshold + 50.0 * burden - v.motivation_recovery_per_day
+    model.volunteering.morning()
+    assert calm.motivation == pytest.approx(0.5 + v.motivation_recovery_per_day), \
+        "expected a volunteer insensitive to burden to recover"
+    if burden > 0:
+        assert not sensitive.active and model.volunteering.dropped_burden == 1, \
+            "expected the sensitive volunteer pushed out by roles and paperwork, and counted"
+        assert model.volunteering.dropped == 1, "expected the dropout in the total too"
+
+
+def test_a_volunteer_moves_on_at_their_leave_day():
+    model = tiny("vlaardingen_klussenbank")
+    vol = model.volunteering.pool[0]
+    assert 0 < vol.leave_day < math.inf, "expected a leave day drawn at joining"
+    vol.leave_day = 0.0
+    model.volunteering.morning()
+    assert not vol.active and model.volunteering.dropped == 1, "expected the volunteer gone"
+    assert model.volunteering.dropped_burden == 0, "expected moving on not counted as burden"
+    assert list(model.events.frame()["activity"])[-1] == "volunteer moves on", \
+        "expected the reason in the event log"
+
+
+def test_gossip_lowers_readiness_to_ask_and_trust_of_the_street_and_ties():
+    model = tiny("vlaardingen_klussenbank", **{"volunteers.gossip_trust_loss": 0.25})
+    r = model.residents
+    vol = model.volunteering.pool[0]
+    street = set(r.block_members[r.block[vol.rid]])
+    client = next(i for i in range(60) if i not in street and i not in r.ties[vol.rid]
+                  and i != vol.rid)
+    hearers = (street | r.ties[vol.rid]) - {vol.rid}
+    before = list(zip(r.reluctance_ask, r.trust, strict=True))
+    need = hand_need(model, kind=PRACTICAL, resident=client)
+    model.volunteering.ask(need)
+    (match,) = [e for e in pending(model) if e[2] == "match"]
+    model.volunteering.rng = FixedDraw(0.0)  # the first free volunteer: pool[0]
+    model.volunteering.on_match(match[3])
+    assert need.helper == vocabulary.VOLUNTEER + vol.rid, "expected pool[0] to take it"
+    for i in range(60):
+        rel, tr = before[i]
+        if i in hearers:
+            assert r.reluctance_ask[i] == pytest.approx(1 - (1 - rel) * 0.75) \
+                and r.trust[i] == pytest.approx(tr * 0.75), \
+                f"expected resident {i}, who heard the gossip, less ready to ask and trusting"
+        else:
+            assert (r.reluctance_ask[i], r.trust[i]) == (rel, tr), \
+                f"expected resident {i}, who did not hear it, unchanged"
+
+
+@pytest.mark.parametrize("p_owner,flags", [(0.0, 0), (1.0, bystander.OWNER)])
+def test_a_professional_finding_a_need_owns_it_by_chance(p_owner, flags):
+    model = tiny(**{"wijkteam.share_outreach": 0.2, "wijkteam.p_owner_outreach": p_owner,
+                    "meeting_places.n_places": 0})
+    assert {model.outreach.finder_flags() for _ in range(20)} == {flags}, \
+        f"expected flags {flags} with p_owner_outreach {p_owner}"
+    need = hand_need(model, kind=PRACTICAL)
+    model.noticing.p_notice_day_by_block = [model.outreach.p_found_day] * len(
+        model.noticing.p_notice_day_by_block)  # only outreach notices
+    model.noticing.on_notice((need, need.bystander_draw))
+    (who,) = [p for p in need.aware if p >= model.residents.n]
+    assert need.aware[who] == flags, f"expected the finder aware with flags {flags}"
+
+
+def test_integration_effects_are_read_from_their_declarations():
+    levels = {"verbinden": (0.11, 0.21, 0.31), "samenwerken": (0.12, 0.22, 0.32),
+              "samenspel": (0.13, 0.23, 0.33)}
+    overrides = {f"integration.{effect}.{level}": values[k]
+                 for level, values in levels.items()
+                 for k, effect in enumerate(("p_refer_informal", "p_owner_place",
+                                             "unclear_roles_factor"))}
+    for level, (refer, owner, unclear) in levels.items():
+        model = tiny("vlaardingen_klussenbank",
+                     **{**overrides, "access.integration": level,
+                        "volunteers.formalisation_burden": 0.0})
+        loss = model.scenario.volunteers.motivation_loss_unclear_roles_per_day
+        got = (model.referral.p_refer, model.meeting.p_owner, model.volunteering.burden_per_day)
+        assert got == pytest.approx((refer, owner, unclear * loss)), \
+            f"expected the {level} column of integration.* to be used, got {got}"

@@ -16,8 +16,11 @@ sensitivity for all, a burden below the recovery rate would push out nobody and 
 above it everybody.
 
 A volunteer who takes a request learns about the client; with ``gossip_trust_loss``
-the volunteer's own ties hear about it and trust formal help less, so fewer dare go
-to the wijkteam (the seed, Kader 3).
+the volunteer talks about it in their street and among their ties, and those who
+hear it are less ready to ask for help and trust the wijkteam less ("who will hear
+of my troubles?"): fewer dare go to the wijkteam (the seed, Kader 3), and some do not
+ask at all (DOMAIN.md). Gossip goes with the matching, so it lives here; its effect
+is read where residents decide to ask (7.3).
 """
 
 from __future__ import annotations
@@ -136,11 +139,14 @@ class VolunteerInitiative:
         self.gossip(vol.rid, need.resident)
 
     def gossip(self, volunteer: int, client: int) -> None:
-        """The volunteer's ties hear about the client and trust the wijkteam less."""
+        """The volunteer's street (block) and ties hear about the client: each hearer's
+        readiness to ask (1 - reluctance to ask) and trust in the wijkteam fall by a share."""
         loss = self.s.volunteers.gossip_trust_loss
         if loss <= 0:
             return
-        trust = self.m.residents.trust
-        for t in self.m.residents.ties[volunteer]:
-            if t != client:
-                trust[t] *= 1.0 - loss
+        r = self.m.residents
+        reluctance, trust = r.reluctance_ask, r.trust
+        for h in set(r.block_members[r.block[volunteer]]) | r.ties[volunteer]:
+            if h != client and h != volunteer:
+                reluctance[h] = 1.0 - (1.0 - reluctance[h]) * (1.0 - loss)
+                trust[h] *= 1.0 - loss
