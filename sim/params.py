@@ -487,11 +487,12 @@ class Wijkteam:
         help="Chance that a case started at a full caseload returns as a repeat request; "
         "scaled by the loss of quality below that.")
     p_owner_outreach: float = param(
-        0.5, unit="probability", lo=0.0, hi=1.0, label="Owner of a need found on outreach",
+        1.0, unit="probability", lo=0.0, hi=1.0, label="Owner of a need found on outreach",
         help="Chance that a professional who finds a need on outreach takes it as theirs (the "
         "named owner); otherwise they are one more bystander and diffusion applies to them.",
-        source="assumption; seed report ch. 3: when responsibility is out of sight, not "
-        "acting is attractive to every actor, professionals included (DOMAIN.md)",
+        source="assumption: a professional who meets the resident on outreach takes the "
+        "need as theirs; lower it for the seed's elephant in the room among professionals "
+        "(ch. 3: not acting is attractive to every actor, professionals included, DOMAIN.md)",
     )
 
 

@@ -317,13 +317,17 @@ def volunteer_run(job: tuple[str, tuple, int, int, int]) -> dict[str, Any]:
 
 def test_the_volunteer_pool_reaches_a_steady_state(pool):
     """Recruitment slows as the pool nears its capacity: in every city preset with volunteers
-    the mean pool of year 4 is within 15% of year 3's (it grew 40 to 221 without limit)."""
-    jobs = [(city, (), seed, 4 * 365, 0) for city in VOLUNTEER_CITIES for seed in (0, 1)]
-    for (city, _, seed, _, _), r in zip(jobs, pool.map(volunteer_run, jobs), strict=True):
-        year3, year4 = r["pool_by_year"][2], r["pool_by_year"][3]
-        assert year3 > 0 and abs(year4 - year3) <= 0.15 * year3, \
-            f"expected {city}'s volunteer pool (seed {seed}) in year 4 within 15% of year 3, " \
-            f"got mean pools by year {np.round(r['pool_by_year'], 1).tolist()}"
+    the mean pool of year 4, over paired seeds, is within 10% of year 3's (it grew by about
+    30% a year without limit). A single run's pool of some 50 volunteers wanders by more."""
+    seeds = (0, 1, 2)
+    jobs = [(city, (), seed, 4 * 365, 0) for city in VOLUNTEER_CITIES for seed in seeds]
+    done = dict(zip(jobs, pool.map(volunteer_run, jobs), strict=True))
+    for city in VOLUNTEER_CITIES:
+        by_year = np.mean([done[(city, (), s, 4 * 365, 0)]["pool_by_year"] for s in seeds], axis=0)
+        year3, year4 = by_year[2], by_year[3]
+        assert year3 > 0 and abs(year4 - year3) <= 0.10 * year3, \
+            f"expected {city}'s mean volunteer pool over seeds {seeds} in year 4 within 10% of " \
+            f"year 3, got mean pools by year {np.round(by_year, 1).tolist()}"
 
 
 @pytest.fixture(scope="module")
