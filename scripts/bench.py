@@ -106,6 +106,40 @@ def summarise(runs: list[dict], residents: int) -> dict:
             "events_per_resident_day": best["events"] / (residents * 365)}
 
 
+WARM_CHILD = r"""
+import json, sys, time
+import sim
+from sim.api import _no_cyclic_gc
+preset, seed = sys.argv[1], int(sys.argv[2])
+out = {}
+for warm in (False, True):
+    scenario = sim.load_scenario(preset, {"start.warm": warm})
+    with _no_cyclic_gc():
+        t0 = time.perf_counter()
+        simulation = sim.Simulation(scenario, seed=seed, days=365)
+        t1 = time.perf_counter()
+        simulation.run()
+        out["warm" if warm else "cold"] = {"setup_s": t1 - t0, "days_s": time.perf_counter() - t1}
+    simulation.close()
+print(json.dumps(out))
+"""
+
+
+def bench_warm_start(rounds: int = 3) -> None:
+    """What the warm start (ODD 5) costs against a run: its time is the warm build less
+    the cold build of the same scenario and seed; best of a few rounds, fresh processes."""
+    for preset in ("schiedam_walk_in", "rotterdam_vraagwijzer"):
+        runs = [json.loads(subprocess.run(
+            [sys.executable, "-c", WARM_CHILD, preset, "1"], capture_output=True, text=True,
+            check=True, cwd=ROOT).stdout) for _ in range(rounds)]
+        cost = min(r["warm"]["setup_s"] - r["cold"]["setup_s"] for r in runs)
+        cold = min(r["cold"]["setup_s"] + r["cold"]["days_s"] for r in runs)
+        warm = min(r["warm"]["setup_s"] + r["warm"]["days_s"] for r in runs)
+        print(f"warm start, {preset}: {cost:.3f} s against a cold 365-day run of {cold:.2f} s "
+              f"({cost / cold:.1%}; target <= 10%) and a warm-started run of {warm:.2f} s "
+              f"(best of {rounds}, seed 1)")
+
+
 def bench_elephant() -> None:
     """The elephant table a trainer waits for: 10,000 trials x 5 group sizes."""
     import time
@@ -201,6 +235,7 @@ def main() -> None:
     print(f"targets: 1 year < 3 s: {'met' if one['wall_s'] < 3 else 'MISSED'}; "
           f"peak < 500 MB: {'met' if one['peak_mb'] < 500 else 'MISSED'}; "
           f"time growth <= linear ({criteria}): {'met' if linear else 'MISSED'}")
+    bench_warm_start()
     bench_elephant()
     sweep = ROOT / "scripts" / "bench_sweep.py"
     if sweep.exists():

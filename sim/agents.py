@@ -40,12 +40,12 @@ class Volunteer(mesa.Agent):
 
 
 class Professional(mesa.Agent):
-    """A wijkteam professional with a caseload of request ids."""
+    """A wijkteam professional with a caseload of requests (never iterated: order-free)."""
 
     def __init__(self, model: mesa.Model, index: int):
         super().__init__(model)
         self.index = index
-        self.cases: set[int] = set()
+        self.cases: set = set()
 
 
 class MeetingPlace(mesa.Agent):

@@ -16,6 +16,7 @@ pushed through a heap of the whole future.
 from __future__ import annotations
 
 import heapq
+import math
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -54,7 +55,11 @@ class Calendar:
         if t < self._day_end:
             heapq.heappush(self._heap, entry)
         else:
-            self._later.setdefault(int(t), []).append(entry)
+            self._later.setdefault(math.floor(t), []).append(entry)  # days before 0 too
+
+    def start_at(self, d: int) -> None:
+        """Let the calendar begin at day ``d``: the warm start's pre-history begins before 0."""
+        self._day_end = float(d)
 
     def open_day(self, d: int) -> None:
         """Sort day ``d``'s bucket; events scheduled from now on for this day go on the heap."""

@@ -57,6 +57,7 @@ INTROS = {
     "escalation": "Unanswered needs growing more urgent and ending in a crisis (ODD 7.12).",
     "crisis": "The crisis service: its own places, response and intervention times (ODD 7.12).",
     "withdrawal": "Residents giving up on an unanswered need (ODD 7.12).",
+    "start": "How a run starts: near the stationary regime (warm start) or empty (ODD 5).",
 }
 
 COLUMNS = ("key", "label", "unit", "default", "allowed", "source", "help")

@@ -13,6 +13,7 @@ ODD section 7 (:mod:`sim.submodels`); each rule reaches the others through it.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from typing import Any
 
@@ -36,19 +37,25 @@ from .submodels.referral import InformalReferral
 from .submodels.volunteers import VolunteerInitiative
 from .submodels.wijkteam import Wijkteam
 from .vocabulary import ENDED, STATES, UNANSWERED, Need
+from .warmstart import warm_start
 
 
 class Neighbourhood(mesa.Model):
     """One neighbourhood under one scenario and seed; ``step()`` advances one day."""
 
-    def __init__(self, scenario: Scenario, seed: int = 0, stats_from_day: float = 0.0):
+    def __init__(self, scenario: Scenario, seed: int = 0, stats_from_day: float = 0.0,
+                 residents=None, needs_stream: tuple = ("needs",), warm: bool | None = None):
+        """``warm`` (default: ``start.warm``) starts near the stationary regime (ODD 5);
+        ``residents`` and ``needs_stream`` are the warm start's pilot's own."""
         super().__init__(seed=seed)
         self.scenario = scenario
         self.seed = int(seed)
         self.stats_from = float(stats_from_day)  # KPIs count from this day (the warm-up)
         self.day = 0
         self.now = 0.0
-        self.residents = build_residents(scenario.population, seed)
+        self.residents = residents or build_residents(scenario.population, seed)
+        self.needs_stream = needs_stream  # the named stream the needs are drawn from
+        self.need_ids = itertools.count()
         self.informal_load = [0] * self.residents.n  # needs each resident is helping with now
         self._resident_agents: dict[int, Resident] = {}
         self.needs: list[Need] = []
@@ -70,6 +77,10 @@ class Neighbourhood(mesa.Model):
             self, lambda k, members, size: MeetingPlace(self, k, members, size))
         self.volunteering = VolunteerInitiative(self, lambda rid: Volunteer(self, rid))
         self.datacollector = mesa.DataCollector(model_reporters=daily_reporters())
+        self.start: dict[str, Any] = {"warm": False}  # how the run started, for the outputs
+        if scenario.start.warm if warm is None else warm:
+            self.start = warm_start(self, lambda **kw: Neighbourhood(scenario, seed, warm=False,
+                                                                     **kw))
 
     def step(self) -> None:
         """One day, as ODD 3.1: arrivals, the morning batches, the calendar, observation."""

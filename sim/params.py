@@ -618,6 +618,21 @@ class Withdrawal:
 
 
 @dataclass(frozen=True)
+class Start:
+    warm: bool = param(
+        True, unit="on/off", label="Warm start",
+        help="Start near the stationary regime: the wijkteam's cases and waiting lists and the "
+        "crisis service's places come from a pilot and a pre-history before day 0 (ODD 5), so "
+        "no year of warm-up is needed; off: start empty (then use a warm-up).",
+        source="method of the simulation (ODD 5), not a property of the neighbourhood")
+    pilot_days: int = param(
+        60, unit="days", lo=10, hi=365, label="Warm-start pilot",
+        help="Days of the pilot run that measures each team's arrivals for the warm start "
+        "(ODD 5); longer is more precise and costs more.",
+        source="method of the simulation (ODD 5): about 100 arrivals at a team of 1.6 a day")
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A neighbourhood setting: every parameter of one run except seed and horizon."""
 
@@ -642,6 +657,7 @@ class Scenario:
     escalation: Escalation = section(Escalation)
     crisis: Crisis = section(Crisis)
     withdrawal: Withdrawal = section(Withdrawal)
+    start: Start = section(Start)
     sources: dict = field(default_factory=dict, metadata={"free": True})
 
     def get(self, key: str) -> Any:

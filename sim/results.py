@@ -113,6 +113,7 @@ def build_result(model: Neighbourhood, days: int, warmup_days: int) -> RunResult
         "seed": model.seed,
         "days": days,
         "warmup_days": warmup_days,
+        "start": model.start,
         "code_version": code_version(),
         "parameters": flat(model.scenario),
     }

@@ -11,12 +11,13 @@ from __future__ import annotations
 import math
 import random
 import zlib
+from typing import Any
 
 import numpy as np
 
 #: Every stream the model uses; a new stream gets a new name, never a reused one.
 NAMES = ("population", "needs", "bystander", "meeting", "volunteers", "wijkteam", "elephant",
-         "crisis", "outreach", "ownership", "volunteer_traits")
+         "crisis", "outreach", "ownership", "volunteer_traits", "warmstart")
 
 
 def _key(name: str) -> int:
@@ -48,3 +49,16 @@ def scalar(seed: int, name: str, *extra: int) -> random.Random:
 def expo(u: float) -> float:
     """An Exp(1) draw from a uniform in [0, 1): how a need's own uniforms become durations."""
     return -math.log1p(-u)
+
+
+def poisson_copies(rng: np.random.Generator, items: list, weights: list[float], t0: float,
+                   t1: float, n_u: int) -> list[tuple[float, Any, list[float]]]:
+    """Arrivals on [t0, t1) as a Poisson process of rate ``sum(weights)`` per day, each a
+    copy of one of ``items`` (chosen in proportion to its weight) with ``n_u`` fresh
+    uniforms: ``(time, item, uniforms)`` in time order."""
+    rate = float(sum(weights))
+    count = rng.poisson(rate * (t1 - t0)) if rate > 0 and t1 > t0 else 0
+    times = np.sort(rng.uniform(t0, t1, size=count)).tolist()
+    picks = rng.choice(len(items), size=count, p=np.asarray(weights) / rate) if count else []
+    u = rng.random((count, n_u)).tolist()
+    return [(t, items[int(i)], row) for t, i, row in zip(times, picks, u, strict=True)]

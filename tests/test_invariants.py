@@ -46,6 +46,7 @@ DAYS = 240
 ANSWERED_STATES = ("helped", "in_care", "closed")
 EVENT_COLUMNS = ["case_id", "activity", "timestamp", "day", "resource"]
 EPS = 1e-9
+BEGUN = "begun before day 0"  # the first event of a request in progress at a warm start
 
 
 @pytest.fixture(params=[(p, load) for p in PRESETS for load in LOADS],
@@ -101,8 +102,10 @@ def test_request_days_are_ordered(result):
     req = result.requests
     cols = ["request_id", "state", "day_created", "day_intake", "day_queued", "day_answered",
             "day_closed", "queue_wait_days"]
-    assert (req["day_created"] >= 0).all() and (req["day_created"] < result.days).all(), \
-        f"expected day_created in [0, {result.days})"
+    before = result.meta["start"].get("pre_history_days", 0)
+    assert (req["day_created"] >= -before).all() and (req["day_created"] < result.days).all(), \
+        f"expected day_created in [{-before}, {result.days}): before 0 only in the warm " \
+        "start's pre-history (ODD 5)"
     for later, earlier in (("day_answered", "day_created"), ("day_closed", "day_answered"),
                            ("day_closed", "day_created"), ("day_intake", "day_created"),
                            ("day_queued", "day_intake"), ("day_answered", "day_intake")):
@@ -244,15 +247,17 @@ def test_events_frame(result):
     missing = sorted(set(req["request_id"]) - set(first.index))
     assert not missing, f"expected events for every request; none for {missing[:10]}"
     opening = first["activity"].reindex(req["request_id"]).to_numpy()
-    want = np.where(req["repeat_of"].to_numpy() >= 0, "repeat request", "need arises")
+    want = np.where(req["day_created"].to_numpy() < 0, BEGUN,
+                    np.where(req["repeat_of"].to_numpy() >= 0, "repeat request", "need arises"))
     bad = opening != want
     assert not bad.any(), ("expected each request's first event to be 'need arises' (or "
-                           "'repeat request' for a repeat):\n"
+                           f"'repeat request' for a repeat, '{BEGUN}' for one in progress "
+                           "at the warm start):\n"
                            + req.loc[bad, ["request_id", "repeat_of"]].head().to_string())
     first_day = first["day"].reindex(req["request_id"]).to_numpy()
     assert np.allclose(first_day, req["day_created"].to_numpy()), \
         "expected the first event of a request on its day_created"
-    arises = ev["activity"].isin(["need arises", "repeat request"])
+    arises = ev["activity"].isin(["need arises", "repeat request", BEGUN])
     assert arises.sum() == len(req), \
         f"expected exactly one arising event per request, got {arises.sum()} for {len(req)}"
 

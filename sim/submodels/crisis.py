@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections import deque
 
-from ..streams import generator
-from ..vocabulary import CRISIS_SERVICE, Need
+from ..streams import generator, poisson_copies
+from ..vocabulary import CRISIS_SERVICE, HIGH, N_U, Need
 
 
 class CrisisService:
@@ -28,7 +28,23 @@ class CrisisService:
         self.rng = generator(model.seed, "crisis")
         self.busy = 0
         self.queue: deque[Need] = deque()
-        model.calendar.on({"crisis_response": self.on_response, "crisis_end": self.on_end})
+        model.calendar.on({"crisis_response": self.on_response, "crisis_end": self.on_end,
+                           "warm_crisis": self.on_warm_crisis})
+
+    def warm_start(self, crises: list[Need], weights: list[float], t0: float, rng) -> None:
+        """The service's pre-history (ODD 5): from ``t0`` to day 0 crises arrive at the
+        stationary rate of the pilot's crises that did not come off the waiting list
+        (``crises``, with their weights per day; those that do come from the wijkteam's
+        own pre-history), each a copy of one of them (resident, kind) with fresh uniforms."""
+        for t, like, u in poisson_copies(rng, crises, weights, t0, 0.0, N_U):
+            self.schedule(t, "warm_crisis", (like.resident, like.kind, u))
+
+    def on_warm_crisis(self, payload) -> None:
+        """A crisis of the pre-history reaches the service."""
+        rid, kind, u = payload
+        need = self.m.seeking.record(rid, kind, HIGH, u, "begun before day 0")
+        need.crisis, need.t_crisis = True, self.m.now
+        self.arrive(need)
 
     @property
     def on(self) -> bool:

@@ -73,7 +73,7 @@ class Seeking:
     def _make_chunk(self) -> None:
         """Draw the needs of the next 365 days from the ``needs`` stream of that chunk."""
         c = self._chunks_made
-        rng = generator(self.m.seed, "needs", c)
+        rng = generator(self.m.seed, *self.m.needs_stream, c)
         nd = self.s.needs
         count = rng.poisson(self._rate_total * CHUNK_DAYS) if self._rate_total > 0 else 0
         times = np.sort(rng.uniform(c * CHUNK_DAYS, (c + 1) * CHUNK_DAYS, size=count))
@@ -122,13 +122,9 @@ class Seeking:
         formal access.
         """
         m, s = self.m, self.s
-        need = Need(len(m.needs), rid, kind, urg, m.now, u, repeat_of)
-        need.network_size = len(self.residents.ties[rid])
-        m.needs.append(need)
-        m.transition(need, "need arises" if repeat_of < 0 else "repeat request", "unvoiced",
-                     RESIDENT + rid)
+        need = self.record(rid, kind, urg, u, "need arises" if repeat_of < 0 else "repeat request",
+                           repeat_of)
         reluct = self.residents.reluctance_ask[rid]
-        m.escalation.start(need, reluct)
         if repeat_of >= 0:
             m.access.enter(need, "repeat")
             return need
@@ -144,6 +140,19 @@ class Seeking:
                 self.schedule(m.now + delay, "ask", (need, need.route_step))
             else:
                 self.first_ask(need)
+        return need
+
+    def record(self, rid: int, kind: int, urg: int, u: Sequence[float], step: str,
+               repeat_of: int = -1) -> Need:
+        """A new request's record, unvoiced, with its clocks of escalation and withdrawal
+        started; the caller routes it (a request of the warm start's pre-history, ODD 5,
+        goes straight to the wijkteam's queue)."""
+        m = self.m
+        need = Need(next(m.need_ids), rid, kind, urg, m.now, u, repeat_of)
+        need.network_size = len(self.residents.ties[rid])
+        m.needs.append(need)
+        m.transition(need, step, "unvoiced", RESIDENT + rid)
+        m.escalation.start(need, self.residents.reluctance_ask[rid])
         return need
 
     def on_ask(self, payload) -> None:

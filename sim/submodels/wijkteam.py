@@ -19,8 +19,8 @@ import math
 from collections import deque
 from statistics import NormalDist
 
-from ..streams import expo, generator, scalar
-from ..vocabulary import N_U, PROFESSIONAL, SIMPLE_KINDS, U_PLAN, U_SVC, Need
+from ..streams import expo, generator, poisson_copies, scalar
+from ..vocabulary import N_U, PROFESSIONAL, RESIDENT, SIMPLE_KINDS, U_PLAN, U_SVC, Need
 
 _NORMAL = NormalDist()
 
@@ -76,22 +76,53 @@ class Wijkteam:
         self._lognormal_sigma = math.sqrt(math.log1p(w.duration_cv ** 2))
         self._factors = (w.duration_factor.practical, w.duration_factor.social,
                          w.duration_factor.ongoing, w.duration_factor.complex)
-        model.calendar.on({"plan": self.on_plan, "case_end": self.on_case_end})
+        model.calendar.on({"plan": self.on_plan, "case_end": self.on_case_end,
+                           "warm_arrival": self.on_warm_arrival})
+
+    def team_index(self, need: Need) -> int:
+        """Index of the team of the area where the resident lives."""
+        return self._team_of_block[self.m.residents.block[need.resident]]
 
     def team_of(self, need: Need) -> Team:
         """The team of the area where the resident lives."""
-        return self.teams[self._team_of_block[self.m.residents.block[need.resident]]]
+        return self.teams[self.team_index(need)]
 
-    def arrive(self, need: Need, resource: int) -> None:
+    def warm_start(self, arrivals: list[tuple[list[Need], list[float]]], t0: float, rng
+                   ) -> None:
+        """The teams' pre-history (ODD 5): from ``t0`` to day 0 requests arrive at team k as
+        a Poisson process at the stationary rate measured in the pilot (``arrivals[k]``: the
+        requests that joined its queue, with their weights per day), each a copy of one of
+        those (resident, kind, urgency, crisis) with fresh uniforms; cases, waiting lists,
+        overload and repeats then build up by the rules themselves, so what is in
+        progress at day 0 is length-biased as in the stationary regime."""
+        for like, weights in arrivals:
+            for t, need, u in poisson_copies(rng, like, weights, t0, 0.0, N_U):
+                self.schedule(t, "warm_arrival", (need.resident, need.kind, need.urgency_intake,
+                                                  need.crisis, u))
+
+    def on_warm_arrival(self, payload) -> None:
+        """A request of the pre-history joins its team's queue, as its pilot's model did."""
+        rid, kind, urgency, crisis, u = payload
+        need = self.m.seeking.record(rid, kind, urgency, u, "begun before day 0")
+        if crisis:
+            need.crisis, need.t_crisis = True, self.m.now
+        self.arrive(need, RESIDENT + rid, refer=False)
+
+    def arrive(self, need: Need, resource: int, refer: bool = True) -> None:
         """A request reaches the team: referred on to informal help, a free slot, or the list."""
         m = self.m
         need.t_intake = m.now
         need.contact(m.now)
         need.urgency_intake = need.urgency
         m.transition(need, "arrives at the wijkteam", "waitlist", resource)
-        if (need.kind in SIMPLE_KINDS and need.repeat_of < 0 and not need.crisis
+        if (refer and need.kind in SIMPLE_KINDS and need.repeat_of < 0 and not need.crisis
                 and m.referral.refer(need, "wijkteam")):
             return
+        self.join_queue(need)
+
+    def join_queue(self, need: Need) -> None:
+        """The request joins its team's queue: a free slot at once, or the waiting list."""
+        m = self.m
         need.t_queue = m.now
         team = self.team_of(need)
         team.waitlist_len += 1
@@ -131,7 +162,7 @@ class Wijkteam:
         need.overload = self.overload(len(prof.cases) + 1)
         team.slots_busy += 1
         self.slots_busy += 1
-        prof.cases.add(need.id)
+        prof.cases.add(need)
         need.queue_wait = m.now - need.t_queue
         need.t_left_queue = m.now
         duration = self.duration_scale * self._factors[need.kind] * self._base_duration(
@@ -186,7 +217,7 @@ class Wijkteam:
         m = self.m
         need, prof = payload
         team = self.teams[self._team_of_prof[prof.index]]
-        prof.cases.discard(need.id)
+        prof.cases.discard(need)
         heapq.heappush(team.by_load, (len(prof.cases), prof.index))
         team.slots_busy -= 1
         self.slots_busy -= 1

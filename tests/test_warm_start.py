@@ -1,0 +1,222 @@
+"""The warm start (ODD 5): a run begins near the stationary regime, not empty.
+
+What must hold: the state at day 0 is the stationary one (checked against Erlang C in
+queue-only mode), records begun before day 0 stay out of the KPIs, the warm start
+never shifts the needs (scenarios under one seed stay paired), it can be switched
+off, the outputs say how the run started, and the KPIs of a warm-started year fall
+within the intervals of a cold start's settled years, over paired seeds.
+
+Which cold year to compare with: for the loaded presets a cold start has not settled
+in its second year (the waiting list of schiedam_walk_in_triage still grows from its
+second year to its third, by a fifth), so the reference is the third year, days
+730-1095, by when it has (it matches the fourth). The warm-started year must fall in
+its intervals, and a cold first year must not (else the test could not tell).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim import theory
+from sim.kpis import flatten
+from sim.lab.compare import t_interval
+
+SMALL = {"population.n_residents": 2000}
+#: a waiting list at day 0: 3 professionals of 6 cases for 2,000 residents
+LOADED = {**SMALL, "wijkteam.n_professionals": 3, "wijkteam.caseload_max": 6}
+COLD = {"start.warm": False}
+BEGUN = "begun before day 0"
+
+
+def day0(preset: str, overrides: dict, seed: int) -> sim.Simulation:
+    """A simulation built (warm-started unless told otherwise), no day run yet."""
+    return sim.Simulation(sim.load_scenario(preset, overrides), seed=seed, days=10)
+
+
+# --- the state at day 0 ------------------------------------------------------------------
+
+
+def test_a_warm_start_has_cases_and_a_waiting_list_at_day_0():
+    model = day0("schiedam_walk_in", LOADED, seed=1).model
+    cold = day0("schiedam_walk_in", {**LOADED, **COLD}, seed=1).model
+    assert cold.wijkteam.slots_busy == 0 and cold.wijkteam.waitlist_len == 0, \
+        "expected a cold start to begin with no cases and no waiting list"
+    assert model.wijkteam.slots_busy == model.wijkteam.slots, \
+        f"expected every slot of the loaded team busy at day 0, got " \
+        f"{model.wijkteam.slots_busy} of {model.wijkteam.slots}"
+    assert model.wijkteam.waitlist_len > 0, "expected a waiting list at day 0 when loaded"
+    loads = [len(p.cases) for p in model.wijkteam.professionals]
+    assert sum(loads) == model.wijkteam.slots_busy, \
+        f"expected the caseloads {loads} to add up to the busy slots"
+    states = pd.Series([n.state for n in model.needs]).value_counts()
+    assert states.get("in_care", 0) == model.wijkteam.slots_busy \
+        and states.get("waitlist", 0) == model.wijkteam.waitlist_len, \
+        f"expected the records in progress to be the cases and the list, got {states.to_dict()}"
+    assert all(n.t_arise < 0 for n in model.needs), "expected every record at day 0 begun before"
+
+
+def test_the_stationary_state_matches_erlang_c_in_queue_only_mode():
+    """In queue-only mode (8.1) the team is M/M/c: at day 0 the busy slots average λ/μ and
+    the waiting list Erlang C's Lq, over seeds (each seed one draw of the stationary state)."""
+    seeds = range(40)
+    sc = sim.load_scenario("validation/mmc")
+    busy, waiting = [], []
+    for seed in seeds:
+        model = sim.Simulation(sc, seed=seed, days=10).model
+        busy.append(model.wijkteam.slots_busy)
+        waiting.append(model.wijkteam.waitlist_len)
+    lam = sc.population.n_residents * sc.needs.rate_per_resident_year / 365
+    mu = 1 / sc.wijkteam.case_duration_days_mean
+    c = sc.wijkteam.n_professionals * sc.wijkteam.caseload_max
+    lq = theory.mmc_queue_length_mean(lam, mu, c)
+    for name, x, want in (("busy slots", busy, lam / mu), ("waiting list", waiting, lq)):
+        x = np.asarray(x, float)
+        se = x.std(ddof=1) / math.sqrt(len(x))
+        assert abs(x.mean() - want) <= 3 * se + 0.05 * want, \
+            f"expected the mean {name} at day 0 within 3 SE (+5%) of M/M/c's {want:.3g}, got " \
+            f"{x.mean():.3g} (SE {se:.2g}, {len(x)} seeds)"
+
+
+def test_records_begun_before_day_0_are_marked_and_left_out_of_the_kpis(run_small):
+    r = run_small("schiedam_walk_in", LOADED, seed=2, days=120)
+    req = r.requests
+    before = req[req["day_created"] < 0]
+    assert len(before) > 0, "expected records in progress at the warm start"
+    assert before["route"].str.startswith(BEGUN).all(), \
+        f"expected the route of every record begun before day 0 to start with {BEGUN!r}"
+    assert (~before["state"].isin(["unvoiced", "asking"])).all(), \
+        "expected records begun before day 0 to be cases, waiting or crises, not new needs"
+    assert r.summary["requests"] == int((req["day_created"] >= 0).sum()), \
+        "expected the KPI requests to count only requests created from day 0"
+    events = r.events[r.events["activity"] == BEGUN]
+    assert sorted(events["case_id"]) == sorted(before["request_id"]), \
+        f"expected one {BEGUN!r} event per record begun before day 0"
+
+
+# --- pairing, switching off, provenance --------------------------------------------------
+
+
+def arising(result: sim.RunResult) -> pd.DataFrame:
+    req = result.requests
+    first = req[(req["repeat_of"] == -1) & (req["day_created"] >= 0)]
+    return first[["resident", "kind", "urgency_start", "day_created"]].reset_index(drop=True)
+
+
+def test_the_warm_start_never_shifts_the_needs(run_small):
+    """The needs after day 0 are the same warm or cold, and under another access policy:
+    the warm start draws from its own stream (common random numbers)."""
+    warm = run_small("schiedam_walk_in", LOADED, seed=4, days=120)
+    cold = run_small("schiedam_walk_in", {**LOADED, **COLD}, seed=4, days=120)
+    desk = run_small("schiedam_walk_in", {**LOADED, "access.policy": "vraagwijzer"}, seed=4,
+                     days=120)
+    pd.testing.assert_frame_equal(arising(warm), arising(cold),
+                                  obj="needs after day 0, warm vs cold (expected identical)")
+    pd.testing.assert_frame_equal(arising(warm), arising(desk),
+                                  obj="needs after day 0, walk-in vs desk (expected identical)")
+    assert len(arising(warm)) > 100, "expected a meaningful number of needs"
+
+
+def test_outputs_record_how_the_run_started(run_small):
+    warm = run_small("schiedam_walk_in", LOADED, seed=2, days=120)
+    cold = run_small("schiedam_walk_in", {**LOADED, **COLD}, seed=2, days=120)
+    start = warm.meta["start"]
+    assert start["warm"] is True and start["pilot_days"] == 60 \
+        and start["pre_history_days"] > 0 and start["in_progress_at_start"] > 0, \
+        f"expected meta to record the warm start, its pilot and pre-history, got {start}"
+    assert warm.requests.attrs["start"] == start, "expected the frames to carry it too"
+    assert cold.meta["start"] == {"warm": False}, \
+        f"expected meta to record a cold start, got {cold.meta['start']}"
+    assert cold.meta["parameters"]["start.warm"] is False, \
+        "expected the parameter that switched it off among the recorded parameters"
+
+
+def test_the_warm_start_is_deterministic():
+    a = day0("rotterdam_vraagwijzer", LOADED, seed=3).model
+    b = day0("rotterdam_vraagwijzer", LOADED, seed=3).model
+    key = [(n.id, n.resident, n.kind, n.state, n.t_arise, n.t_queue) for n in a.needs]
+    assert key == [(n.id, n.resident, n.kind, n.state, n.t_arise, n.t_queue) for n in b.needs], \
+        "expected the same records in progress at day 0 for the same scenario and seed"
+    assert a.start == b.start, "expected the same warm-start record"
+
+
+# --- the warm-started year against a cold start's settled year ----------------------------
+
+
+#: The access-contrast presets at half size (team and desk halved with the residents, so
+#: the load is the preset's), and a loaded case: the desk's team cut to 6 professionals.
+HALF = {"population.n_residents": 6000, "wijkteam.n_professionals": 8,
+        "frontdesk.capacity_per_day": 12.5}
+CASES = {"rotterdam_vraagwijzer": ("rotterdam_vraagwijzer", HALF),
+         "schiedam_walk_in": ("schiedam_walk_in", HALF),
+         "schiedam_walk_in_triage": ("schiedam_walk_in_triage", HALF),
+         "loaded": ("rotterdam_vraagwijzer", {**HALF, "wijkteam.n_professionals": 6})}
+SEEDS = tuple(range(1, 9))
+KPIS = ("utilization", "waitlist_mean", "queue_wait_days_mean_all", "queue_wait_days_mean",
+        "answered_share", "informal_share", "withdrawn", "crises", "wait_days_mean",
+        "wijkteam_intakes", "case_overload_mean")
+YEAR = 365
+#: how each run starts and which year it counts: (start.warm, days, warmup_days)
+MODES = {"warm year 1": (True, YEAR, 0), "cold year 3": (False, 3 * YEAR, 2 * YEAR),
+         "cold year 1": (False, YEAR, 0)}
+
+
+def year_kpis(job: tuple[str, str, int]) -> dict[str, float]:
+    """The KPIs of one counted year (module level: picklable for the pool)."""
+    case, mode, seed = job
+    preset, overrides = CASES[case]
+    warm, days, warmup = MODES[mode]
+    result = sim.run(sim.load_scenario(preset, {**overrides, "start.warm": warm}), seed=seed,
+                     days=days, warmup_days=warmup)
+    kpis = flatten(result.summary)
+    return {k: float(kpis[k]) for k in KPIS}
+
+
+@pytest.fixture(scope="module")
+def years(pool) -> dict[tuple[str, str], np.ndarray]:
+    """Per case and mode, an array of seeds x KPIS."""
+    jobs = [(c, m, s) for c in CASES for m in MODES for s in SEEDS]
+    done = dict(zip(jobs, pool.map(year_kpis, jobs), strict=True))
+    return {(c, m): np.array([[done[(c, m, s)][k] for k in KPIS] for s in SEEDS])
+            for c in CASES for m in MODES}
+
+
+def interval(x: np.ndarray) -> tuple[float, float, float]:
+    """The cold reference's mean and 95% interval, at least +-2% of the mean wide (a KPI
+    that is the same in every seed, such as a utilization of 1, has no width)."""
+    mean, lo, hi = t_interval(x)
+    pad = 0.02 * abs(mean)
+    return mean, min(lo, mean - pad), max(hi, mean + pad)
+
+
+def outside(years, case: str, mode: str) -> list[str]:
+    """The KPIs whose mean over the seeds of ``mode`` is outside the settled cold year's."""
+    out = []
+    for i, k in enumerate(KPIS):
+        ref = years[(case, "cold year 3")][:, i]
+        x = years[(case, mode)][:, i]
+        mean, lo, hi = interval(ref)
+        if not lo <= x.mean() <= hi:
+            out.append(f"{k}: {x.mean():.4g} outside [{lo:.4g}, {hi:.4g}] (cold year 3 mean "
+                       f"{mean:.4g})")
+    return out
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_warm_started_year_is_a_settled_year(years, case):
+    bad = outside(years, case, "warm year 1")
+    assert not bad, (f"{case}: expected every KPI of the warm-started first year within the "
+                     f"95% interval of a cold start's third year over {len(SEEDS)} paired "
+                     "seeds; " + "; ".join(bad))
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_guard_a_cold_first_year_is_not(years, case):
+    """Guard: the comparison tells a cold start's first year from a settled one."""
+    bad = outside(years, case, "cold year 1")
+    assert bad, f"{case}: expected some KPI of a cold first year outside the settled " \
+        "year's intervals, else the warm-start test above could not fail"
