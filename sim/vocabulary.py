@@ -31,6 +31,9 @@ UNANSWERED = frozenset(STATES[:8])
 BYSTANDER_STATES = frozenset(("unvoiced", "asking"))
 ENDED = frozenset(("closed", "withdrawn"))
 
+#: The first step of a request in progress at a warm start, begun before day 0 (ODD 5).
+BEGUN = "begun before day 0"
+
 #: Routes that are not the wijkteam or the front desk.
 INFORMAL_OUTCOMES = ("informal", "volunteer", "meeting_place")
 

@@ -44,7 +44,7 @@ import mesa
 from .eventlog import EventLog
 from .population import Residents
 from .streams import generator
-from .vocabulary import ENDED, RESIDENT
+from .vocabulary import BEGUN, ENDED, RESIDENT
 
 if TYPE_CHECKING:
     from .model import Neighbourhood
@@ -149,10 +149,12 @@ def run_pre_history(model: Neighbourhood, history: int) -> None:
     ids = {n.id: i for i, n in enumerate(kept)}
     for need in kept:  # numbered 0.. again; a repeat's origin that ended is gone
         need.id, need.repeat_of = ids[need.id], ids.get(need.repeat_of, -1)
+        if need.route[0] != BEGUN:  # a repeat request made in the pre-history
+            need.route.insert(0, BEGUN)
     model.needs = kept
     model.state_counts = Counter(n.state for n in kept)
     model.need_ids = itertools.count(len(kept))
     model.events = EventLog()
     for need in model.needs:
-        model.events.log(need.id, "begun before day 0", need.t_arise, RESIDENT + need.resident)
+        model.events.log(need.id, BEGUN, need.t_arise, RESIDENT + need.resident)
     model.escalation.crises = 0

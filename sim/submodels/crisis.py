@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import deque
 
 from ..streams import generator, poisson_copies
-from ..vocabulary import CRISIS_SERVICE, HIGH, N_U, Need
+from ..vocabulary import BEGUN, CRISIS_SERVICE, HIGH, N_U, Need
 
 
 class CrisisService:
@@ -42,7 +42,7 @@ class CrisisService:
     def on_warm_crisis(self, payload) -> None:
         """A crisis of the pre-history reaches the service."""
         rid, kind, u = payload
-        need = self.m.seeking.record(rid, kind, HIGH, u, "begun before day 0")
+        need = self.m.seeking.record(rid, kind, HIGH, u, BEGUN)
         need.crisis, need.t_crisis = True, self.m.now
         self.arrive(need)
 

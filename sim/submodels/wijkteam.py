@@ -20,7 +20,7 @@ from collections import deque
 from statistics import NormalDist
 
 from ..streams import expo, generator, poisson_copies, scalar
-from ..vocabulary import N_U, PROFESSIONAL, RESIDENT, SIMPLE_KINDS, U_PLAN, U_SVC, Need
+from ..vocabulary import BEGUN, N_U, PROFESSIONAL, RESIDENT, SIMPLE_KINDS, U_PLAN, U_SVC, Need
 
 _NORMAL = NormalDist()
 
@@ -103,7 +103,7 @@ class Wijkteam:
     def on_warm_arrival(self, payload) -> None:
         """A request of the pre-history joins its team's queue, as its pilot's model did."""
         rid, kind, urgency, crisis, u = payload
-        need = self.m.seeking.record(rid, kind, urgency, u, "begun before day 0")
+        need = self.m.seeking.record(rid, kind, urgency, u, BEGUN)
         if crisis:
             need.crisis, need.t_crisis = True, self.m.now
         self.arrive(need, RESIDENT + rid, refer=False)
