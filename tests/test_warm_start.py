@@ -135,6 +135,19 @@ def test_outputs_record_how_the_run_started(run_small):
         "expected the parameter that switched it off among the recorded parameters"
 
 
+def test_compare_can_start_cold():
+    """``compare --cold-start`` sets ``start.warm = false`` on every scenario it runs."""
+    from sim.lab.compare import comparison_text
+    from sim.lab.experiment import experiment_from_text
+    from sim.lab.sweep import plan_runs
+
+    for cold in (False, True):
+        text = comparison_text(["schiedam_walk_in", "rotterdam_vraagwijzer"], 1, 30, 0, 0, cold)
+        tasks = plan_runs(experiment_from_text(text, where="compare"))
+        assert {t.scenario.start.warm for t in tasks} == {not cold}, \
+            f"expected start.warm {not cold} in every run with cold_start={cold}"
+
+
 def test_the_warm_start_is_deterministic():
     a = day0("rotterdam_vraagwijzer", LOADED, seed=3).model
     b = day0("rotterdam_vraagwijzer", LOADED, seed=3).model

@@ -6,7 +6,8 @@
                                [--resume [--allow-code-change]] [--replications N]
                                [--days N] [--warmup-days N] [--no-progress]
     samenspel compare SCENARIO_A SCENARIO_B [...] --replications N [--days N]
-                      [--warmup-days N] [--seed N] [--kpis K,K] [--json] [--out DIR]
+                      [--warmup-days N] [--cold-start] [--seed N] [--kpis K,K] [--json]
+                      [--out DIR]
                       [--workers N] [--dask ...] [--resume] [--no-progress]
     samenspel analyse DIR [--kpis K,K] [--kpi KPI --threshold X [--along FACTOR]] [--json]
     samenspel verify DIR
@@ -137,7 +138,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 args.scenarios, replications, out, days=days, warmup_days=args.warmup_days,
                 master_seed=args.seed, executor=executor,
                 progress=False if args.no_progress else None, kpis=kpis, resume=args.resume,
-                log=_log, allow_code_change=args.allow_code_change)
+                log=_log, allow_code_change=args.allow_code_change, cold_start=args.cold_start)
     except KeyboardInterrupt:
         return _interrupted(out)
     if args.json:
@@ -232,6 +233,9 @@ def register(subparsers: Any) -> None:
                    help="horizon (default: each scenario's own)")
     p.add_argument("--warmup-days", type=int, default=0, metavar="N",
                    help="days before KPIs start counting (default 0)")
+    p.add_argument("--cold-start", action="store_true",
+                   help="start every run empty (start.warm = false) instead of near the "
+                   "stationary regime; then use --warmup-days")
     p.add_argument("--seed", type=int, default=0, metavar="N",
                    help="master seed the replication seeds are drawn from (default 0)")
     p.add_argument("--kpis", default=None, metavar="K,K,...",

@@ -149,15 +149,19 @@ def to_json(table: pd.DataFrame, meta: dict[str, Any] | None = None,
 
 
 def comparison_text(refs: Sequence[str], replications: int, days: int | None,
-                    warmup_days: int, master_seed: int) -> str:
-    """The experiment a comparison runs, written out as TOML (kept in the output dir)."""
+                    warmup_days: int, master_seed: int, cold_start: bool = False) -> str:
+    """The experiment a comparison runs, written out as TOML (kept in the output dir);
+    ``cold_start`` switches the warm start off (``start.warm = false``, ODD 5)."""
     shown = []
     for ref in refs:
         path = Path(ref)
         shown.append(str(path.resolve()) if ref.endswith(".toml") or path.exists() else ref)
     lines = ['name = "compare"',
              f"description = {json.dumps('Paired comparison: ' + ' vs '.join(refs))}",
-             "", "[base]", f"scenarios = {json.dumps(shown)}", "", "[run]",
+             "", "[base]", f"scenarios = {json.dumps(shown)}"]
+    if cold_start:
+        lines.append('set = { "start.warm" = false }')
+    lines += ["", "[run]",
              f"replications = {replications}", f"master_seed = {master_seed}"]
     if days is not None:
         lines.append(f"days = {days}")
@@ -176,7 +180,7 @@ def compare_scenarios(refs: Sequence[str], replications: int, out: str | os.Path
                       executor: Executor | None = None, progress: bool | None = None,
                       kpis: Sequence[str] | None = None, resume: bool = False,
                       log: Callable[[str], Any] | None = None,
-                      allow_code_change: bool = False
+                      allow_code_change: bool = False, cold_start: bool = False
                       ) -> tuple[pd.DataFrame, dict[str, Any], Path]:
     """Run the scenarios with common seeds into ``out`` and compare them.
 
@@ -188,7 +192,7 @@ def compare_scenarios(refs: Sequence[str], replications: int, out: str | os.Path
         raise InputError("compare", "SCENARIO", list(refs), "needs at least two scenarios")
     for ref in refs:
         resolve(ref)  # an unknown preset is one clear line before anything runs
-    text = comparison_text(refs, replications, days, warmup_days, master_seed)
+    text = comparison_text(refs, replications, days, warmup_days, master_seed, cold_start)
     exp = experiment_from_text(text, where="compare")
     out = Path(out)
     result = run_sweep(exp, out, executor=executor, resume=resume, progress=progress, log=log,
@@ -198,7 +202,8 @@ def compare_scenarios(refs: Sequence[str], replications: int, out: str | os.Path
     table = compare_runs(runs, kpis or exp.kept_kpis, labels)
     manifest = read_manifest(out)
     meta = {"replications": replications, "master_seed": master_seed,
-            "days": days, "warmup_days": warmup_days, "runs_done": result.done,
+            "days": days, "warmup_days": warmup_days, "warm_start": not cold_start,
+            "runs_done": result.done,
             "runs_failed": result.failed, "code_version": manifest.get("code_version"),
             "out": str(out)}
     payload = to_json(table, meta)
