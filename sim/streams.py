@@ -55,10 +55,28 @@ def poisson_copies(rng: np.random.Generator, items: list, weights: list[float], 
                    t1: float, n_u: int) -> list[tuple[float, Any, list[float]]]:
     """Arrivals on [t0, t1) as a Poisson process of rate ``sum(weights)`` per day, each a
     copy of one of ``items`` (chosen in proportion to its weight) with ``n_u`` fresh
-    uniforms: ``(time, item, uniforms)`` in time order."""
+    uniforms: ``(time, item, uniforms)`` in time order.
+
+    The k-th arrival always uses the k-th draws of ``rng`` (its gap, its pick, its
+    uniforms, drawn in blocks of a fixed size), so two policies run with one seed get
+    alike arrivals, spaced by their own rates (common random numbers).
+    """
     rate = float(sum(weights))
-    count = rng.poisson(rate * (t1 - t0)) if rate > 0 and t1 > t0 else 0
-    times = np.sort(rng.uniform(t0, t1, size=count)).tolist()
-    picks = rng.choice(len(items), size=count, p=np.asarray(weights) / rate) if count else []
-    u = rng.random((count, n_u)).tolist()
-    return [(t, items[int(i)], row) for t, i, row in zip(times, picks, u, strict=True)]
+    if rate <= 0 or t1 <= t0 or not items:
+        return []
+    cumulative = np.cumsum(weights) / rate
+    out: list[tuple[float, Any, list[float]]] = []
+    t = t0
+    while True:
+        gaps = rng.exponential(size=_BLOCK) / rate
+        picks = np.searchsorted(cumulative, rng.random(_BLOCK), side="right")
+        u = rng.random((_BLOCK, n_u)).tolist()
+        for gap, i, row in zip(gaps.tolist(), picks.tolist(), u, strict=True):
+            t += gap
+            if t >= t1:
+                return out
+            out.append((t, items[min(i, len(items) - 1)], row))
+
+
+#: Arrivals drawn at a time by :func:`poisson_copies`.
+_BLOCK = 64

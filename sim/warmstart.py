@@ -89,11 +89,14 @@ def warm_start(model: Neighbourhood, make_pilot: Callable[..., Neighbourhood]
         getattr(mesa.Agent, "_ids", {}).pop(pilot, None)
     joined, crises = pilot_arrivals(pilot, len(model.wijkteam.teams), days)
     history = pre_history_days(model)
-    rng = generator(model.seed, "warmstart", PRE_HISTORY)
     model.calendar.start_at(-history)
-    model.wijkteam.warm_start(joined, -history, rng)
+    # one stream per team and one for the crisis service, so each part's draws do not
+    # depend on how many another part took
+    model.wijkteam.warm_start(joined, -history, [
+        generator(model.seed, "warmstart", PRE_HISTORY, k) for k in range(len(joined))])
     if model.crisis.on:
-        model.crisis.warm_start(*crises, -history, rng)
+        model.crisis.warm_start(*crises, -history,
+                                generator(model.seed, "warmstart", PRE_HISTORY, len(joined)))
     run_pre_history(model, history)
     return {"warm": True, "pilot_days": days, "pre_history_days": history,
             "arrivals_per_day": [round(sum(weights), 4) for _, weights in joined],

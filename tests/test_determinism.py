@@ -30,9 +30,10 @@ def run(preset: str, overrides: dict | None = None, seed: int = 0, days: int = D
 
 
 def needs_arising(result: sim.RunResult) -> pd.DataFrame:
-    """Needs that arose by themselves (not repeat requests), in order of arising."""
+    """Needs that arose by themselves (not repeat requests, not begun before a warm
+    start), in order of arising."""
     req = result.requests
-    first = req[req["repeat_of"] == -1][NEED_COLUMNS]
+    first = req[(req["repeat_of"] == -1) & (req["day_created"] >= 0)][NEED_COLUMNS]
     return first.sort_values("day_created", kind="stable").reset_index(drop=True)
 
 

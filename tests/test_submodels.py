@@ -34,7 +34,8 @@ from sim.vocabulary import (
     Need,
 )
 
-TINY = {"population.n_residents": 60, "population.block_size": 10}
+#: a tiny neighbourhood that starts empty, so a rule meets only the requests built by hand
+TINY = {"population.n_residents": 60, "population.block_size": 10, "start.warm": False}
 
 
 def tiny(preset: str = "schiedam_walk_in", **overrides) -> Neighbourhood:

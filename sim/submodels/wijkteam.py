@@ -87,15 +87,16 @@ class Wijkteam:
         """The team of the area where the resident lives."""
         return self.teams[self.team_index(need)]
 
-    def warm_start(self, arrivals: list[tuple[list[Need], list[float]]], t0: float, rng
-                   ) -> None:
+    def warm_start(self, arrivals: list[tuple[list[Need], list[float]]], t0: float,
+                   rngs: list) -> None:
         """The teams' pre-history (ODD 5): from ``t0`` to day 0 requests arrive at team k as
         a Poisson process at the stationary rate measured in the pilot (``arrivals[k]``: the
         requests that joined its queue, with their weights per day), each a copy of one of
         those (resident, kind, urgency, crisis) with fresh uniforms; cases, waiting lists,
         overload and repeats then build up by the rules themselves, so what is in
-        progress at day 0 is length-biased as in the stationary regime."""
-        for like, weights in arrivals:
+        progress at day 0 is length-biased as in the stationary regime. ``rngs``: one
+        ``warmstart`` generator per team."""
+        for (like, weights), rng in zip(arrivals, rngs, strict=True):
             for t, need, u in poisson_copies(rng, like, weights, t0, 0.0, N_U):
                 self.schedule(t, "warm_arrival", (need.resident, need.kind, need.urgency_intake,
                                                   need.crisis, u))
