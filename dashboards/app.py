@@ -1,0 +1,36 @@
+"""The samenspel dashboard: ``solara run dashboards.app`` (or ``make run``).
+
+Routes: ``/compare`` (policy makers), ``/elephant`` (trainers), ``/sweeps``
+(researchers) and ``/about`` (the model, generated from its declarations). There
+is no code console: nothing typed into a page is run as code.
+"""
+
+from __future__ import annotations
+
+import solara
+
+from . import about, compare
+from .common import lang
+from .i18n import t
+
+_PAGES = (("compare", "nav_compare", compare.Page), ("about", "nav_about", about.Page))
+
+
+@solara.component
+def Layout(children=()):
+    language = lang.value
+    with solara.AppLayout(title=t("app_title", language), navigation=False) as layout:
+        with solara.AppBar():
+            for path, key, _ in _PAGES:
+                solara.Button(t(key, language), href=f"/{path}", text=True,
+                              style={"color": "white"})
+            solara.Button(t("language", language), text=True, style={"color": "white"},
+                          on_click=lambda: lang.set("nl" if lang.value == "en" else "en"))
+        solara.Column(children=children)
+    return layout
+
+
+routes = [
+    solara.Route(path="/", component=compare.Page, label="compare", layout=Layout),
+    *[solara.Route(path=path, component=page, label=path) for path, _, page in _PAGES],
+]
