@@ -1,15 +1,15 @@
 """``samenspel dashboard``: start the Solara dashboard (``dashboards/``) in a child process.
 
 The model never imports the dashboard or Solara (the dashboard imports the model,
-never the reverse), so this command only starts ``solara run dashboards.app`` as a
-subprocess and waits for it.
+never the reverse), so this command only replaces itself with ``solara run
+dashboards.app`` (one process: stopping it stops the server).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
-import subprocess
+import os
 import sys
 from typing import Any
 
@@ -33,10 +33,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
                              f"{module} is not installed; run `make run`, or "
                              "pip install -e '.[dashboard]' in a checkout")
     print(f"samenspel dashboard: http://{args.host}:{port}  (Ctrl-C stops it)", flush=True)
-    try:
-        return subprocess.call(command(args.host, port))
-    except KeyboardInterrupt:
-        return 0
+    argv = command(args.host, port)
+    os.execv(argv[0], argv)
 
 
 def register(subparsers: Any) -> None:
