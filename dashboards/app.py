@@ -9,21 +9,24 @@ from __future__ import annotations
 
 import solara
 
-from . import about, compare
+from . import about, compare, elephant, sweeps
 from .common import lang
 from .i18n import t
 
-_PAGES = (("compare", "nav_compare", compare.Page), ("about", "nav_about", about.Page))
+_PAGES = (("compare", "nav_compare", compare.Page), ("elephant", "nav_elephant", elephant.Page),
+          ("sweeps", "nav_sweeps", sweeps.Page), ("about", "nav_about", about.Page))
 
 
 @solara.component
 def Layout(children=()):
     language = lang.value
     with solara.AppLayout(title=t("app_title", language), navigation=False) as layout:
+        with solara.AppBarTitle():
+            solara.Text(t("app_title", language))
         with solara.AppBar():
             for path, key, _ in _PAGES:
-                solara.Button(t(key, language), href=f"/{path}", text=True,
-                              style={"color": "white"})
+                with solara.Link(f"/{path}"):
+                    solara.Button(t(key, language), text=True, style={"color": "white"})
             solara.Button(t("language", language), text=True, style={"color": "white"},
                           on_click=lambda: lang.set("nl" if lang.value == "en" else "en"))
         solara.Column(children=children)

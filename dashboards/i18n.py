@@ -122,6 +122,61 @@ _WORDS: dict[str, tuple[str, str]] = {
     "dl_figure_png": ("Figure (PNG)", "Figuur (PNG)"),
     "dl_figure_svg": ("Figure (SVG)", "Figuur (SVG)"),
     "stamp": ("seeds {seeds} · code {code}", "seeds {seeds} · code {code}"),
+    # elephant
+    "elephant_title": ("The elephant in the room", "De olifant in de kamer"),
+    "elephant_intro": (
+        "One resident has a need that several people see. Each of them decides every day "
+        "whether to act; the more people see it, the less responsible each one feels "
+        "(diffusion of responsibility).",
+        "Eén bewoner heeft een hulpvraag die meerdere mensen zien. Ieder van hen besluit "
+        "elke dag of hij iets doet; hoe meer mensen het zien, hoe minder verantwoordelijk "
+        "ieder zich voelt (diffusie van verantwoordelijkheid)."),
+    "bystanders": ("People who see the need", "Mensen die de vraag zien"),
+    "diffusion_on": ("Diffusion of responsibility", "Diffusie van verantwoordelijkheid"),
+    "diffusion_t": ("Strength of diffusion (t)", "Sterkte van de diffusie (t)"),
+    "direct_request": ("Asked directly", "Direct gevraagd"),
+    "named_owner": ("A named owner", "Een benoemde eigenaar"),
+    "familiar": ("They know the person (met at a meeting place)",
+                 "Ze kennen de persoon (ontmoet op een ontmoetingsplek)"),
+    "seed": ("Seed", "Seed"),
+    "step": ("Next day", "Volgende dag"),
+    "play": ("Play", "Afspelen"),
+    "pause": ("Pause", "Pauze"),
+    "restart": ("Start again", "Opnieuw"),
+    "speed": ("Days per second", "Dagen per seconde"),
+    "presentation": ("Presentation mode", "Presentatiemodus"),
+    "alone": ("Alone", "Alleen"),
+    "with_n": ("With {n} who see it", "Met {n} die het zien"),
+    "day_n": ("Day {day}", "Dag {day}"),
+    "answered_on": ("answered on day {day}", "beantwoord op dag {day}"),
+    "still_open": ("nobody has acted yet", "nog niemand heeft iets gedaan"),
+    "in_need": ("in need", "hulpvraag"),
+    "aware": ("sees it", "ziet het"),
+    "hesitating": ("hesitates", "aarzelt"),
+    "acting": ("acts", "doet iets"),
+    "chance_today": ("chance today", "kans vandaag"),
+    "curve_title": ("Over many trials: who acts on the first day",
+                    "Over veel herhalingen: wie doet iets op de eerste dag"),
+    "more_trials": ("Repeat 500 more times", "Nog 500 keer herhalen"),
+    "trials_n": ("{n} trials for each group size", "{n} herhalingen per groepsgrootte"),
+    "p_individual": ("each person acts", "ieder persoon doet iets"),
+    "p_any": ("anyone acts", "iemand doet iets"),
+    "independent": ("without diffusion", "zonder diffusie"),
+    "dl_points": ("Darley & Latané 1968", "Darley & Latané 1968"),
+    "group_size": ("people who see the need", "mensen die de vraag zien"),
+    "share_day1": ("share on the first day", "aandeel op de eerste dag"),
+    "notice": ("What to notice", "Waar let je op"),
+    "notice_text": (
+        "With more people around, each person's own chance to act drops. Does the need get "
+        "answered sooner or later on the right than alone on the left?",
+        "Met meer mensen erbij daalt ieders eigen kans om iets te doen. Wordt de vraag "
+        "rechts eerder of later beantwoord dan links, alleen?"),
+    "try": ("What to try", "Wat kun je proberen"),
+    "try_text": (
+        "Switch on \"asked directly\" or \"a named owner\": one person no longer hides in "
+        "the group. Then try \"they know the person\".",
+        "Zet \"direct gevraagd\" of \"een benoemde eigenaar\" aan: één persoon verschuilt "
+        "zich niet langer in de groep. Probeer daarna \"ze kennen de persoon\"."),
 }
 
 
