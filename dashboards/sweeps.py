@@ -133,7 +133,8 @@ def Page():
                               on_value=lambda p: (set_typed(p), do_open(p)))
             else:
                 solara.Text(_w("none_found", language))
-            solara.InputText(_w("directory", language), value=typed, on_value=set_typed)
+            solara.InputText(_w("directory", language), value=typed, on_value=set_typed,
+                             continuous_update=True)
             solara.Button(_w("open", language), on_click=lambda: do_open(typed))
         if error:
             solara.Error(error)

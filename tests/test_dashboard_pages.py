@@ -82,3 +82,108 @@ def test_compare_cancel_stops_a_running_batch(render):
     v_ = compare.snapshot.value
     assert v_.done < v_.planned, f"expected cancel to stop the batch early, {v_.done} of " \
         f"{v_.planned} runs done"
+
+
+def _street_titles(rc) -> list[str]:
+    return [f.layout.title.text for f in _figures(rc) if "Day " in (f.layout.title.text or "")]
+
+
+def test_elephant_steps_both_demos_and_a_switch_changes_the_chances(render):
+    from dashboards import elephant
+
+    rc = render(elephant.Page())
+    wait_until(lambda: len(_street_titles(rc)) == 2, 10, "two street figures")
+    assert all("Day 0" in title for title in _street_titles(rc)), "expected day 0 before a step"
+    _button(rc, "Next day").click()
+    wait_until(lambda: all("Day 1" in title for title in _street_titles(rc)), 10,
+               f"both demos on day 1, got {_street_titles(rc)}")
+
+    def chances() -> list[str]:
+        return [str(f.data[0].text) for f in _figures(rc) if f.data and f.data[0].text
+                and "%" in str(f.data[0].text)]
+
+    before = chances()
+    rc.find(v.Switch, label=elephant.t("direct_request", "en")).widget.v_model = True
+    assert elephant.setting.value.direct_request, "expected the switch to ask directly"
+    wait_until(lambda: chances() != before, 10, "the chances to act to change with a direct "
+               "request")
+    assert all("Day 0" in title for title in _street_titles(rc)), \
+        "expected a new setting to start the demos afresh"
+
+
+def test_elephant_play_runs_until_answered(render):
+    from dashboards import elephant
+
+    rc = render(elephant.Page())
+    rc.find(v.Slider, label=elephant.t("speed", "en")).widget.v_model = 10
+    _button(rc, "Play").click()
+    wait_until(lambda: sum("answered on day" in title for title in _street_titles(rc)) == 2,
+               60, "both demos to be answered while playing")
+
+
+def test_elephant_curve_builds_up_with_more_trials(render):
+    from dashboards import elephant
+
+    rc = render(elephant.Page())
+
+    def curve_title() -> str:
+        return next(f.layout.title.text for f in _figures(rc) if "trials" in
+                    (f.layout.title.text or ""))
+
+    wait_until(lambda: "500 trials" in curve_title(), 10, "the curve over 500 trials")
+    _button(rc, "Repeat 500 more times").click()
+    wait_until(lambda: "1000 trials" in curve_title(), 10, "the curve over 1000 trials")
+
+
+@pytest.fixture
+def results_root(tmp_path, monkeypatch):
+    """A results root holding one small grid sweep."""
+    from sim.lab.experiment import experiment_from_text
+    from sim.lab.sweep import run_sweep
+
+    text = """name = "tiny"
+description = "two team sizes"
+[base]
+scenario = "validation/mmc"
+[levers]
+"wijkteam.n_professionals" = [4, 6]
+[uncertainties]
+"needs.rate_per_resident_year" = { lo = 2.5, hi = 5.0, n = 3 }
+[design]
+kind = "grid"
+[run]
+replications = 2
+days = 60
+warmup_days = 20
+"""
+    root = tmp_path / "results"
+    run_sweep(experiment_from_text(text), root / "tiny", progress=False)
+    monkeypatch.setenv("SAMENSPEL_RESULTS_ROOT", str(root))
+    return root
+
+
+def test_sweeps_opens_a_directory_under_the_root_and_plots_a_kpi(render, results_root):
+    from dashboards import sweeps
+
+    rc = render(sweeps.Page())
+    rc.find(v.TextField, label="Results directory").widget.v_model = "tiny"
+    _button(rc, "Open").click()
+    wait_until(lambda: _figures(rc), 30, "a KPI figure after opening the sweep")
+    first = str(_figures(rc)[0].to_dict()["data"])
+    kpi = rc.find(v.Select, label="Outcome").widget
+    other = [k for k in kpi.items if k != kpi.v_model][0]
+    kpi.v_model = other
+    wait_until(lambda: str(_figures(rc)[0].to_dict()["data"]) != first, 10,
+               f"the figure to change when the outcome becomes {other}")
+
+
+def test_sweeps_refuses_a_directory_outside_the_root(render, results_root):
+    from dashboards import sweeps
+
+    rc = render(sweeps.Page())
+    rc.find(v.TextField, label="Results directory").widget.v_model = "../.."
+    _button(rc, "Open").click()
+    alerts = wait_until(lambda: [a for a in rc.find(v.Alert).widgets
+                                 if "must be a directory under the results root" in
+                                 str(a.children)], 10, "a refusal for a path outside the root")
+    assert str(results_root) in str(alerts[0].children), "expected the message to name the root"
