@@ -7,9 +7,11 @@ is no code console: nothing typed into a page is run as code.
 
 from __future__ import annotations
 
+import threading
+
 import solara
 
-from . import about, compare, elephant, sweeps
+from . import about, compare, elephant, runner, sweeps
 from .common import lang
 from .i18n import t
 
@@ -32,6 +34,9 @@ def Layout(children=()):
         solara.Column(children=children)
     return layout
 
+
+# The worker processes start with the server, not with the first user's first run.
+threading.Thread(target=runner.queue().warm_up, name="samenspel-warm-up", daemon=True).start()
 
 routes = [
     solara.Route(path="/", component=compare.Page, label="compare", layout=Layout),

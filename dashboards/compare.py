@@ -315,34 +315,42 @@ def Results(request: Request, v: View, language: str):
     Downloads(request, runs, tab, language)
 
 
+FIGURES = ("differences", "daily", "waits", "load", "routes")
+
+
 @solara.component
 def Figures(request: Request, v: View, nat, tab, language: str):
-    def build():
-        daily = analysis.frames(v, request, "daily")
-        waits = analysis.frames(v, request, "waits")
-        routes = analysis.frames(v, request, "routes")
-        out = {"differences": figures.differences(nat, tab, request, language)}
-        if not daily.empty:
-            out["daily"] = figures.daily(daily, request, language)
-            out["load"] = figures.load(daily, request, language)
-        if not waits.empty:
-            out["waits"] = figures.waits(waits, request, language)
-        return out, routes
+    """One figure at a time (each costs the browser time to draw); while runs go on only
+    the differences, which grow pair by pair, and the rest once the batch is done."""
+    chosen, set_chosen = solara.use_state("differences")
+    scenario, set_scenario = solara.use_state(request.arms[0].label)
+    available = FIGURES if v.finished else FIGURES[:1]
+    shown = chosen if chosen in available else "differences"
+    labels = [a.label for a in request.arms]
+    scenario = scenario if scenario in labels else labels[0]
 
-    built, routes = solara.use_memo(build, [v.version, request, language])
-    chosen, set_chosen = solara.use_state(request.arms[0].label)
-    for name, fig in built.items():
+    def build():
+        if shown == "differences":
+            return figures.differences(nat, tab, request, language)
+        part = {"daily": "daily", "load": "daily", "waits": "waits", "routes": "routes"}[shown]
+        frame = analysis.frames(v, request, part)
+        if frame.empty:
+            return None
+        if shown == "routes":
+            n_runs = len(analysis.complete_pairs(v, request))
+            return figures.routes(frame, scenario, n_runs, language)
+        return getattr(figures, shown)(frame, request, language)
+
+    fig = solara.use_memo(build, [v.version, request, language, shown, scenario])
+    with solara.ToggleButtonsSingle(value=shown, on_value=set_chosen):
+        for name in available:
+            solara.Button(t(f"fig_{name}", language), value=name, text=True)
+    if shown == "routes":
+        solara.Select(t("scenario", language), values=labels, value=scenario,
+                      on_value=set_scenario)
+    if fig is not None:
         solara.FigurePlotly(fig)
-        FigureDownloads(name, fig, request, language)
-    if not routes.empty:
-        labels = [a.label for a in request.arms]
-        solara.Select(t("fig_routes", language), values=labels,
-                      value=chosen if chosen in labels else labels[0], on_value=set_chosen)
-        n_runs = len(analysis.complete_pairs(v, request))
-        sankey = figures.routes(routes, chosen if chosen in labels else labels[0], n_runs,
-                                language)
-        solara.FigurePlotly(sankey)
-        FigureDownloads("routes", sankey, request, language)
+        FigureDownloads(shown, fig, request, language)
 
 
 def _stamp(request: Request) -> str:

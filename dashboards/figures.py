@@ -60,7 +60,7 @@ def differences(nat: pd.DataFrame, tab: pd.DataFrame, request: Request, lang: st
                          "thickness": 3, "width": 8},
                 showlegend=False, hoverinfo="skip"), row=i, col=1)
         fig.add_vline(x=0, line={"color": "grey", "dash": "dot"}, row=i, col=1)
-    fig.update_layout(title=t("fig_differences", lang), template="plotly_white",
+    fig.update_layout(title=t("fig_differences_title", lang), template="plotly_white",
                       height=170 * len(POLICY_OUTCOMES) + 80, margin={"l": 160})
     return fig
 
@@ -68,7 +68,7 @@ def differences(nat: pd.DataFrame, tab: pd.DataFrame, request: Request, lang: st
 def daily(daily_frame: pd.DataFrame, request: Request, lang: str) -> go.Figure:
     cols = [c for c in DAILY_COLUMNS if c in daily_frame]
     fig = report.daily_bands(daily_frame, [a.label for a in request.arms], columns=cols)
-    fig.update_layout(title=t("fig_daily", lang))
+    fig.update_layout(title=t("fig_daily_title", lang))
     return fig
 
 
@@ -76,17 +76,17 @@ def load(daily_frame: pd.DataFrame, request: Request, lang: str) -> go.Figure:
     frame = load_frame(daily_frame)
     cols = [c for c in LOAD_COLUMNS if c in frame]
     fig = report.daily_bands(frame, [a.label for a in request.arms], columns=cols)
-    fig.update_layout(title=t("fig_load", lang))
+    fig.update_layout(title=t("fig_load_title", lang))
     return fig
 
 
 def waits(waits_frame: pd.DataFrame, request: Request, lang: str) -> go.Figure:
     fig = report.waiting_boxes(waits_frame, [a.label for a in request.arms])
-    fig.update_layout(title=t("fig_waits", lang))
+    fig.update_layout(title=t("fig_waits_title", lang))
     return fig
 
 
 def routes(routes_frame: pd.DataFrame, scenario: str, n_runs: int, lang: str) -> go.Figure:
     fig = report.routes_sankey(routes_frame, scenario, n_runs)
-    fig.update_layout(title=f"{t('fig_routes', lang)}: {scenario}")
+    fig.update_layout(title=f"{t('fig_routes_title', lang)}: {scenario}")
     return fig

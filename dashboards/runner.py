@@ -205,7 +205,12 @@ class BatchQueue:
                 self._wake.notify_all()
 
     def warm_up(self) -> None:
-        """Start the worker processes now, so the first run does not wait for them."""
+        """Start the worker processes now, so the first run does not wait for them.
+
+        Also imports the statistics the page needs (SciPy takes seconds the first time).
+        """
+        import scipy.stats  # noqa: F401
+
         pool = self._ensure_pool()
         for fut in [pool.submit(_warm) for _ in range(self.workers)]:
             fut.result()
