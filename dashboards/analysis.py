@@ -3,8 +3,11 @@
 Everything here is read from the KPI declarations (:mod:`sim.kpis`): the label and
 meaning in Dutch or English, which direction is better, and whether a count is
 shown as a natural frequency, per 1,000 residents a year, which people read more
-reliably than rates or percentages (see docs/dashboard.md). The headline keeps
-"95% CI" and "significant" out; they stay in the table beneath.
+reliably than rates or percentages (Akl et al., Cochrane review 2011). Each
+difference comes with the reference's absolute level, a likely range and a count
+of paired runs ("better in 28 of 30"), read better than error bars (Hullman et al.
+2015). The headline keeps "95% CI" and "significant" out, since they are widely
+misread (Hoekstra et al. 2014); they stay in the table beneath.
 """
 
 from __future__ import annotations

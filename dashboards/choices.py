@@ -12,8 +12,10 @@ shareable link carries the choices::
 from __future__ import annotations
 
 import json
+import tempfile
 import urllib.parse
 from dataclasses import dataclass
+from pathlib import Path
 
 from sim import SPECS, InputError, list_presets, load_scenario
 from sim.params import to_dict
@@ -133,6 +135,26 @@ def from_query(search: str | None) -> Choices | None:
             out = Choices(out.arms, **{**_numbers(out), name: value})
     build_request(out)  # every value checked before anything runs
     return out
+
+
+def choice_from_toml(data: bytes, filename: str) -> Choice:
+    """An uploaded scenario file as a preset plus the values it changes.
+
+    The preset is the one the file names, else the walk-in preset; the file is read
+    and validated by :func:`sim.load_scenario`, so its errors are the command line's.
+    """
+    with tempfile.TemporaryDirectory(prefix="samenspel-upload-") as folder:
+        path = Path(folder) / Path(filename).name
+        path.write_bytes(data)
+        try:
+            scenario = load_scenario(path)
+        except InputError as err:
+            raise InputError(err.where.replace(f"{folder}/", ""), err.key, err.value,
+                             err.allowed) from None
+    base = scenario.name if scenario.name in list_presets() else DEFAULT_PRESETS[-1]
+    preset = load_scenario(base)
+    return Choice(base, tuple((k, scenario.get(k)) for k in editable_keys()
+                              if scenario.get(k) != preset.get(k)))
 
 
 def _numbers(c: Choices) -> dict[str, int]:

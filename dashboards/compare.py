@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import tempfile
 
 import solara
 
@@ -22,7 +20,6 @@ from sim.results import scenario_hash
 
 from . import analysis, figures
 from .choices import (
-    DEFAULT_PRESETS,
     MAX_ARMS,
     MAX_DAYS,
     MAX_REPLICATIONS,
@@ -31,6 +28,7 @@ from .choices import (
     Choice,
     Choices,
     build_request,
+    choice_from_toml,
     editable_keys,
     from_query,
     parse_edit,
@@ -205,23 +203,16 @@ def UploadScenario(language: str):
 
     def on_file(info: dict) -> None:
         data = info["file_obj"].read() if info.get("file_obj") else info.get("data", b"")
-        folder = tempfile.mkdtemp(prefix="samenspel-upload-")
-        path = os.path.join(folder, os.path.basename(info.get("name") or "scenario.toml"))
-        with open(path, "wb") as fh:
-            fh.write(data)
+        v = choices.value
+        if len(v.arms) >= MAX_ARMS:
+            raise InputError("upload", "scenarios", len(v.arms),
+                             f"at most {MAX_ARMS}; remove one first")
         try:
-            scenario = load_scenario(path)
+            arm = choice_from_toml(data, info.get("name") or "scenario.toml")
         except InputError as err:
             set_message(str(err))
             return
-        presets = list_presets()
-        base = scenario.name if scenario.name in presets else DEFAULT_PRESETS[-1]
-        preset = load_scenario(base)
-        edits = tuple((k, scenario.get(k)) for k in editable_keys()
-                      if scenario.get(k) != preset.get(k))
-        v = choices.value
-        if len(v.arms) < MAX_ARMS:
-            choices.set(Choices((*v.arms, Choice(base, edits)), v.replications, v.days))
+        choices.set(Choices((*v.arms, arm), v.replications, v.days))
         set_message("")
 
     with solara.Column():

@@ -17,6 +17,7 @@ from dashboards.choices import (
     Choice,
     Choices,
     build_request,
+    choice_from_toml,
     from_query,
     parse_edit,
     scenario_toml,
@@ -43,6 +44,13 @@ def test_the_model_never_imports_the_dashboard_or_solara():
                           if n.split(".")[0] in ("dashboards", "solara", "ipyvuetify",
                                                  "reacton", "ipywidgets")]
     assert not offenders, f"expected no UI import in sim/, found {offenders}"
+
+
+def test_the_dashboard_command_refuses_a_bad_port_in_one_line(capsys):
+    assert cli_main(["dashboard", "--port", "70000"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "samenspel: error: dashboard: --port = 70000: must be an integer from 1 " \
+        "to 65535", f"expected one line naming the flag, value and range, got {err!r}"
 
 
 # --- headline words --------------------------------------------------------------------
@@ -152,6 +160,21 @@ def test_a_downloaded_scenario_loads_back_to_the_same_scenario(tmp_path):
         path.write_text(scenario_toml(request, i), encoding="utf-8")
         assert scenario_hash(sim.load_scenario(path)) == scenario_hash(arm.scenario), \
             f"expected {arm.label} to load back unchanged"
+
+
+def test_an_uploaded_scenario_becomes_its_preset_plus_changes_or_one_error_line():
+    text = (ROOT / "scenarios" / "schiedam_walk_in.toml").read_text(encoding="utf-8")
+    assert choice_from_toml(text.encode(), "mine.toml") == Choice("schiedam_walk_in"), \
+        "expected a preset's own file to change nothing"
+    assert "[frontdesk]" not in text, "the test adds a [frontdesk] table to the preset"
+    changed = text + "\n[frontdesk]\ncapacity_per_day = 40.0\n"
+    arm = choice_from_toml(changed.encode(), "mine.toml")
+    assert ("frontdesk.capacity_per_day", 40.0) in arm.edits
+    bad = text.replace("days = 365", "days = -5")
+    with pytest.raises(sim.InputError) as err:
+        choice_from_toml(bad.encode(), "mine.toml")
+    assert str(err.value) == "mine.toml: days = -5: must be an integer from 1 to 36_500", \
+        f"expected the command line's words naming the uploaded file, got {err.value}"
 
 
 # --- the batch queue -----------------------------------------------------------------------
