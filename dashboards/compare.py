@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 
 import solara
 
@@ -42,7 +43,10 @@ from .runner import Batch, Request, View, queue
 # One value per tab (see dashboards.common); defaults are immutable.
 choices = solara.reactive(Choices())
 current = solara.reactive(None)  # (Request, Batch) of this tab's last comparison
-snapshot = solara.reactive(None)  # the last View of that batch
+snapshot = solara.reactive(None)  # the last View of that batch, for its progress
+shown = solara.reactive(None)  # the View whose results are on screen (updated less often)
+#: Seconds between two updates of the results while runs go on (each costs a render).
+RESULTS_EVERY_S = 2.0
 problem = solara.reactive("")  # one line: why the choices cannot run
 
 
@@ -57,6 +61,7 @@ def start(c: Choices) -> None:
     batch = queue().submit(request)
     current.set((request, batch))
     snapshot.set(batch.view())
+    shown.set(None)
 
 
 @solara.component
@@ -85,10 +90,9 @@ def Page():
         solara.Info(t("caveat", language), icon="mdi-information-outline")
         if current.value is not None:
             request, batch = current.value
-            Watch(batch)
-            if snapshot.value is not None:
-                Progress(snapshot.value, language)
-                Results(request, snapshot.value, language)
+            Watch(request, batch)
+            Progress(language)
+            Results(request, language)
 
 
 # --- choosing --------------------------------------------------------------------------
@@ -240,17 +244,25 @@ def RunBar(language: str):
 
 
 @solara.component
-def Watch(batch: Batch):
-    """Follow this tab's batch in a thread of this tab; stop it when the tab goes."""
+def Watch(request: Request, batch: Batch):
+    """Follow this tab's batch in a thread of this tab; stop it when the tab goes.
+
+    Progress is updated as it changes; the results only when more pairs are complete,
+    at most every ``RESULTS_EVERY_S`` seconds, so the page stays quick to answer.
+    """
     def follow(cancel) -> None:
-        seen = None
+        seen, pairs, last = None, 0, 0.0
         while not cancel.is_set():
             v = batch.view()
-            shown = (v.version, v.position, v.state, None if v.seconds_left is None
-                     else round(v.seconds_left))
-            if shown != seen:
+            now = (v.version, v.position, v.state, None if v.seconds_left is None
+                   else round(v.seconds_left))
+            if now != seen:
                 snapshot.set(v)
-                seen = shown
+                seen = now
+            complete = len(analysis.complete_pairs(v, request))
+            if v.finished or (complete > pairs and time.monotonic() - last >= RESULTS_EVERY_S):
+                shown.set(v)
+                pairs, last = complete, time.monotonic()
             if v.finished:
                 return
             batch.wait(v.version, 0.5)
@@ -264,7 +276,10 @@ def Watch(batch: Batch):
 
 
 @solara.component
-def Progress(v: View, language: str):
+def Progress(language: str):
+    v = snapshot.value
+    if v is None:
+        return
     if v.state == "queued":
         solara.Warning(t("queued", language, n=v.position))
     elif v.state == "running":
@@ -284,15 +299,21 @@ def Progress(v: View, language: str):
 
 
 @solara.component
-def Results(request: Request, v: View, language: str):
+def Results(request: Request, language: str):
+    v = shown.value
+
     def compute():
+        if v is None:
+            return None
         runs = analysis.runs_frame(v, request)
         if runs.empty:
             return None
         nat = analysis.natural(runs, request)
         return runs, nat, analysis.table(nat, request)
 
-    computed = solara.use_memo(compute, [v.version, request])
+    computed = solara.use_memo(compute, [v, request])
+    table = solara.use_memo(lambda: computed and analysis.display_table(computed[2], language),
+                            [computed, language])
     if computed is None:
         return
     runs, nat, tab = computed
@@ -302,7 +323,7 @@ def Results(request: Request, v: View, language: str):
     Figures(request, v, nat, tab, language)
     solara.Markdown(f"### {t('table_title', language)}")
     solara.Text(t("table_note", language), style={"color": "grey"})
-    solara.DataFrame(analysis.display_table(tab, language), items_per_page=len(flat_names()))
+    solara.DataFrame(table, items_per_page=len(flat_names()))
     Downloads(request, runs, tab, language)
 
 
@@ -316,32 +337,33 @@ def Figures(request: Request, v: View, nat, tab, language: str):
     chosen, set_chosen = solara.use_state("differences")
     scenario, set_scenario = solara.use_state(request.arms[0].label)
     available = FIGURES if v.finished else FIGURES[:1]
-    shown = chosen if chosen in available else "differences"
+    chosen_figure = chosen if chosen in available else "differences"
     labels = [a.label for a in request.arms]
     scenario = scenario if scenario in labels else labels[0]
 
     def build():
-        if shown == "differences":
+        if chosen_figure == "differences":
             return figures.differences(nat, tab, request, language)
-        part = {"daily": "daily", "load": "daily", "waits": "waits", "routes": "routes"}[shown]
+        part = {"daily": "daily", "load": "daily", "waits": "waits",
+                "routes": "routes"}[chosen_figure]
         frame = analysis.frames(v, request, part)
         if frame.empty:
             return None
-        if shown == "routes":
+        if chosen_figure == "routes":
             n_runs = len(analysis.complete_pairs(v, request))
             return figures.routes(frame, scenario, n_runs, language)
-        return getattr(figures, shown)(frame, request, language)
+        return getattr(figures, chosen_figure)(frame, request, language)
 
-    fig = solara.use_memo(build, [v.version, request, language, shown, scenario])
-    with solara.ToggleButtonsSingle(value=shown, on_value=set_chosen):
+    fig = solara.use_memo(build, [v, request, language, chosen_figure, scenario])
+    with solara.ToggleButtonsSingle(value=chosen_figure, on_value=set_chosen):
         for name in available:
             solara.Button(t(f"fig_{name}", language), value=name, text=True)
-    if shown == "routes":
+    if chosen_figure == "routes":
         solara.Select(t("scenario", language), values=labels, value=scenario,
                       on_value=set_scenario)
     if fig is not None:
         solara.FigurePlotly(fig)
-        FigureDownloads(shown, fig, request, language)
+        FigureDownloads(chosen_figure, fig, request, language)
 
 
 def _stamp(request: Request) -> str:

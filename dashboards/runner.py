@@ -12,12 +12,13 @@ batch belongs to the tab that submitted it and only that tab holds it.
 
 Runs go replication by replication, every scenario of a replication together, so
 paired results arrive as whole pairs. Each run is :func:`sim.lab.sweep.execute`,
-the same work a sweep does, in a ``forkserver`` pool: a clean process that
-imports the model once, never a fork of the threaded web server.
+the same work a sweep does, in a pool of spawned processes (never a fork of the
+threaded web server) that start with the server and end with it.
 """
 
 from __future__ import annotations
 
+import atexit
 import collections
 import concurrent.futures as cf
 import hashlib
@@ -76,9 +77,9 @@ class Request:
                 for r, seed in enumerate(self.seeds) for b, arm in enumerate(self.arms)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class View:
-    """A consistent snapshot of a batch for the page."""
+    """A consistent snapshot of a batch for the page (equal only to itself)."""
 
     state: str
     planned: int
@@ -156,6 +157,19 @@ def _warm() -> int:
     return os.getpid()
 
 
+def _worker_start(server_pid: int) -> None:
+    """A worker runs at a lower priority, so the server answers clicks while it computes,
+    and ends when the server has gone, which a pool's idle workers otherwise outlive."""
+    os.nice(10)
+
+    def watch() -> None:
+        while os.getppid() == server_pid:
+            time.sleep(2.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="samenspel-orphan-watch", daemon=True).start()
+
+
 class BatchQueue:
     """Runs submitted batches one after another in a pool of worker processes."""
 
@@ -220,9 +234,11 @@ class BatchQueue:
     def _ensure_pool(self) -> cf.ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
-                ctx = mp.get_context("forkserver")
-                ctx.set_forkserver_preload(["sim.api", "sim.lab.sweep"])
-                self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=ctx)
+                self._pool = cf.ProcessPoolExecutor(self.workers,
+                                                    mp_context=mp.get_context("spawn"),
+                                                    initializer=_worker_start,
+                                                    initargs=(os.getpid(),))
+                atexit.register(self._stop_pool)
             return self._pool
 
     def _stop_pool(self) -> None:
