@@ -12,7 +12,7 @@ import threading
 import solara
 
 from . import about, compare, elephant, runner, sweeps
-from .common import lang
+from .common import Guard, lang
 from .i18n import t
 
 _PAGES = (("compare", "nav_compare", compare.Page), ("elephant", "nav_elephant", elephant.Page),
@@ -31,7 +31,7 @@ def Layout(children=()):
                     solara.Button(t(key, language), text=True, style={"color": "white"})
             solara.Button(t("language", language), text=True, style={"color": "white"},
                           on_click=lambda: lang.set("nl" if lang.value == "en" else "en"))
-        solara.Column(children=children)
+        Guard(children=children)
     return layout
 
 

@@ -28,6 +28,20 @@ def failure_message(err: BaseException) -> str:
     return f"{type(err).__name__}: {err}"
 
 
+@solara.component
+def Guard(children=()):
+    """Shows a failure below it as one line, never a traceback (the server log keeps that)."""
+    exception, clear = solara.use_exception()
+    if exception is not None:
+        import logging
+
+        logging.getLogger("samenspel.dashboard").error("page failed", exc_info=exception)
+        solara.Error(failure_message(exception))
+        solara.Button("OK", on_click=clear, outlined=True)
+        return
+    solara.Column(children=list(children))
+
+
 def guarded(fn: Callable[..., Any], on_error: Callable[[str], Any]) -> Callable[..., Any]:
     """``fn``, but a failure becomes ``on_error(message)`` instead of a traceback."""
     def call(*args: Any, **kwargs: Any) -> Any:

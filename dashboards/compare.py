@@ -196,7 +196,7 @@ def ValueEditor(arm: Choice, language: str, set_arm):
         else:
             solara.InputText(t("new_value", language), value=text, on_value=set_text,
                              continuous_update=True, error=error or False)
-        solara.Button(t("apply", language), on_click=apply,
+        solara.Button(t("apply", language), on_click=guarded(apply, problem.set),
                       disabled=not text.strip() or bool(error))
 
 
@@ -233,7 +233,8 @@ def RunBar(language: str):
     link = "/compare?" + to_query(choices.value)
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.Button(t("run", language), color="primary", disabled=busy,
-                      on_click=lambda: start(choices.value), icon_name="mdi-play")
+                      on_click=guarded(lambda: start(choices.value), problem.set),
+                      icon_name="mdi-play")
         if busy:
             solara.Button(t("cancel", language), on_click=lambda: state[1].cancel(),
                           icon_name="mdi-stop", outlined=True)

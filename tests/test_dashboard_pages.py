@@ -187,3 +187,20 @@ def test_sweeps_refuses_a_directory_outside_the_root(render, results_root):
                                  if "must be a directory under the results root" in
                                  str(a.children)], 10, "a refusal for a path outside the root")
     assert str(results_root) in str(alerts[0].children), "expected the message to name the root"
+
+
+def test_a_failure_in_a_page_is_one_line_not_a_traceback(render):
+    from dashboards.common import Guard
+
+    @solara.component
+    def Broken():
+        clicked, set_clicked = solara.use_state(False)
+        if clicked:
+            raise ValueError("the model said no")
+        solara.Button("Break", on_click=lambda: set_clicked(True))
+
+    rc = render(Guard(children=[Broken()]))
+    _button(rc, "Break").click()
+    alerts = wait_until(lambda: rc.find(v.Alert).widgets, 10, "an error message")
+    text = str(alerts[0].children)
+    assert "ValueError: the model said no" in text and "Traceback" not in text, text
