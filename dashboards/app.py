@@ -23,9 +23,9 @@ _PAGES = (("compare", "nav_compare", compare.Page), ("elephant", "nav_elephant",
 def Layout(children=()):
     language = lang.value
     with solara.AppLayout(title=t("app_title", language), navigation=False) as layout:
-        with solara.AppBarTitle():
-            solara.Text(t("app_title", language))
         with solara.AppBar():
+            with solara.AppBarTitle():  # inside the bar: a separate child would become a sidebar
+                solara.Text(t("app_title", language))
             for path, key, _ in _PAGES:
                 with solara.Link(f"/{path}"):
                     solara.Button(t(key, language), text=True, style={"color": "white"})

@@ -123,15 +123,16 @@ def ChoicesEditor(language: str):
         if len(c.arms) < MAX_ARMS:
             solara.Button(t("add_scenario", language), on_click=add_arm, icon_name="mdi-plus",
                           outlined=True)
-        solara.SliderInt(t("replications", language), value=c.replications, min=2,
-                         max=MAX_REPLICATIONS, thumb_label="always",
-                         on_value=lambda n: choices.set(Choices(choices.value.arms, n,
-                                                                choices.value.days)))
-        solara.SliderInt(t("horizon", language), value=c.days, min=MIN_DAYS,
-                         max=MAX_DAYS,
-                         step=10, thumb_label="always",
-                         on_value=lambda n: choices.set(Choices(choices.value.arms,
-                                                                choices.value.replications, n)))
+        with solara.Column(style={"min-width": "420px"}):
+            solara.SliderInt(t("replications", language), value=c.replications, min=2,
+                             max=MAX_REPLICATIONS, thumb_label="always",
+                             on_value=lambda n: choices.set(Choices(choices.value.arms, n,
+                                                                    choices.value.days)))
+        with solara.Column(style={"min-width": "520px"}):
+            solara.SliderInt(t("horizon", language), value=c.days, min=MIN_DAYS,
+                             max=MAX_DAYS, step=10, thumb_label="always",
+                             on_value=lambda n: choices.set(
+                                 Choices(choices.value.arms, choices.value.replications, n)))
         UploadScenario(language)
 
 
