@@ -19,25 +19,6 @@ from sim.kpis import KPIS
 from .common import lang
 from .i18n import t
 
-_WORDS = {
-    "purpose": ("What the model is for", "Waarvoor het model dient"),
-    "assumptions": ("Main assumptions", "Belangrijkste aannames"),
-    "assumed_defaults": ("Defaults that rest on no number", "Standaardwaarden zonder bron"),
-    "kpis": ("What each outcome means", "Wat elke uitkomst betekent"),
-    "parameters": ("Every parameter and where its value comes from",
-                   "Elke parameter en waar de waarde vandaan komt"),
-    "better": ("better when", "beter als"),
-    "higher": ("higher", "hoger"),
-    "lower": ("lower", "lager"),
-    "odd_note": ("From the model description (ODD), in English.",
-                 "Uit de modelbeschrijving (ODD), in het Engels."),
-}
-
-
-def _w(key: str, language: str) -> str:
-    en, nl = _WORDS[key]
-    return nl if language == "nl" else en
-
 
 def odd_section(number: str, odd: Path | None = None) -> str:
     """One section of docs/ODD.md (e.g. ``"1.1"``), without its heading."""
@@ -51,7 +32,8 @@ def kpi_markdown(language: str) -> str:
     """Every KPI: label, meaning, unit, direction and the exact definition."""
     lines = []
     for k in KPIS.values():
-        better = f" · {_w('better', language)} {_w(k.better, language)}" if k.better else ""
+        better = (f" · {t('about_better', language)} {t('about_' + k.better, language)}"
+                  if k.better else "")
         per = f" · {t('per_1000', language)}" if k.per_1000_year else ""
         lines.append(f"- **{k.label(language)}** (`{k.name}`, {k.unit}{per}{better}): "
                      f"{k.meaning(language)}. {k.definition}")
@@ -63,11 +45,11 @@ def Page():
     language = lang.value
     with solara.Column(style={"max-width": "1100px"}):
         solara.Markdown(f"# {t('nav_about', language)}")
-        solara.Markdown(f"## {_w('purpose', language)}\n\n*{_w('odd_note', language)}*\n\n"
-                        + odd_section("1.1"))
-        solara.Markdown(f"## {_w('assumptions', language)}\n\n" + odd_section("9.2"))
-        solara.Markdown(f"## {_w('kpis', language)}\n\n" + kpi_markdown(language))
-        with solara.Details(_w("assumed_defaults", language)):
+        solara.Markdown(f"## {t('about_purpose', language)}\n\n"
+                        f"*{t('about_odd_note', language)}*\n\n" + odd_section("1.1"))
+        solara.Markdown(f"## {t('about_assumptions', language)}\n\n" + odd_section("9.2"))
+        solara.Markdown(f"## {t('about_kpis', language)}\n\n" + kpi_markdown(language))
+        with solara.Details(t("about_assumed_defaults", language)):
             solara.Markdown(assumptions_list())
-        with solara.Details(_w("parameters", language)):
+        with solara.Details(t("about_parameters", language)):
             solara.Markdown(parameter_table(heading_level=3))

@@ -182,6 +182,41 @@ _WORDS: dict[str, tuple[str, str]] = {
         "the group. Then try \"they know the person\".",
         "Zet \"direct gevraagd\" of \"een benoemde eigenaar\" aan: één persoon verschuilt "
         "zich niet langer in de groep. Probeer daarna \"ze kennen de persoon\"."),
+    # about
+    "about_purpose": ("What the model is for", "Waarvoor het model dient"),
+    "about_assumptions": ("Main assumptions", "Belangrijkste aannames"),
+    "about_assumed_defaults": ("Defaults that rest on no number",
+                               "Standaardwaarden zonder bron"),
+    "about_kpis": ("What each outcome means", "Wat elke uitkomst betekent"),
+    "about_parameters": ("Every parameter and where its value comes from",
+                         "Elke parameter en waar de waarde vandaan komt"),
+    "about_better": ("better when", "beter als"),
+    "about_higher": ("higher", "hoger"),
+    "about_lower": ("lower", "lager"),
+    "about_odd_note": ("From the model description (ODD), in English.",
+                       "Uit de modelbeschrijving (ODD), in het Engels."),
+    # sweeps
+    "sweeps_title": ("Sweeps", "Verkenningen"),
+    "sweeps_intro": (
+        "Open a results directory written by `samenspel sweep` or `samenspel compare`. Only "
+        "directories under the results root can be opened: `{root}`. Sweeps are started with "
+        "`samenspel sweep EXPERIMENT`.",
+        "Open een resultatenmap van `samenspel sweep` of `samenspel compare`. Alleen mappen "
+        "onder de resultatenmap kunnen open: `{root}`. Verkenningen start je met "
+        "`samenspel sweep EXPERIMENT`."),
+    "sweeps_directory": ("Results directory", "Resultatenmap"),
+    "sweeps_open": ("Open", "Openen"),
+    "sweeps_none_found": ("No results under the root yet.", "Nog geen resultaten onder de map."),
+    "sweeps_runs": ("Runs", "Runs"),
+    "sweeps_filter": ("Only scenario", "Alleen scenario"),
+    "sweeps_all": ("(all)", "(alle)"),
+    "sweeps_kpi": ("Outcome", "Uitkomst"),
+    "sweeps_x": ("Along", "Langs"),
+    "sweeps_colour": ("Colour by", "Kleur naar"),
+    "sweeps_none": ("(none)", "(geen)"),
+    "sweeps_threshold": ("Threshold", "Drempel"),
+    "sweeps_crossings": ("Where the mean crosses the threshold",
+                         "Waar het gemiddelde de drempel kruist"),
 }
 
 

@@ -25,33 +25,7 @@ from sim.lab.analyse import threshold_crossing
 from sim.lab.sweep import load_runs, read_manifest
 
 from .common import failure_message, lang
-
-_WORDS = {
-    "title": ("Sweeps", "Verkenningen"),
-    "intro": ("Open a results directory written by `samenspel sweep` or `samenspel compare`. "
-              "Only directories under the results root can be opened: `{root}`. Sweeps are "
-              "started with `samenspel sweep EXPERIMENT`.",
-              "Open een resultatenmap van `samenspel sweep` of `samenspel compare`. Alleen "
-              "mappen onder de resultatenmap kunnen open: `{root}`. Verkenningen start je met "
-              "`samenspel sweep EXPERIMENT`."),
-    "directory": ("Results directory", "Resultatenmap"),
-    "open": ("Open", "Openen"),
-    "none_found": ("No results under the root yet.", "Nog geen resultaten onder de map."),
-    "runs": ("Runs", "Runs"),
-    "filter": ("Only scenario", "Alleen scenario"),
-    "all": ("(all)", "(alle)"),
-    "kpi": ("Outcome", "Uitkomst"),
-    "x": ("Along", "Langs"),
-    "colour": ("Colour by", "Kleur naar"),
-    "none": ("(none)", "(geen)"),
-    "threshold": ("Threshold", "Drempel"),
-    "crossings": ("Where the mean crosses the threshold", "Waar het gemiddelde de drempel kruist"),
-}
-
-
-def _w(key: str, language: str, **values: object) -> str:
-    en, nl = _WORDS[key]
-    return (nl if language == "nl" else en).format(**values)
+from .i18n import t
 
 
 def results_root() -> Path:
@@ -123,19 +97,19 @@ def Page():
             set_error(failure_message(err))
 
     with solara.Column(style={"max-width": "1200px"}):
-        solara.Markdown(f"# {_w('title', language)}")
-        solara.Markdown(_w("intro", language, root=root))
+        solara.Markdown(f"# {t('sweeps_title', language)}")
+        solara.Markdown(t("sweeps_intro", language, root=root))
         choices = listed(root)
         with solara.Row(style={"align-items": "center"}):
             if choices:
-                solara.Select(_w("directory", language), values=choices,
+                solara.Select(t("sweeps_directory", language), values=choices,
                               value=typed if typed in choices else None,
                               on_value=lambda p: (set_typed(p), do_open(p)))
             else:
-                solara.Text(_w("none_found", language))
-            solara.InputText(_w("directory", language), value=typed, on_value=set_typed,
+                solara.Text(t("sweeps_none_found", language))
+            solara.InputText(t("sweeps_directory", language), value=typed, on_value=set_typed,
                              continuous_update=True)
-            solara.Button(_w("open", language), on_click=lambda: do_open(typed))
+            solara.Button(t("sweeps_open", language), on_click=lambda: do_open(typed))
         if error:
             solara.Error(error)
         if opened is not None:
@@ -153,24 +127,24 @@ def Explore(path: Path, manifest: dict, runs: pd.DataFrame, language: str):
     threshold, set_threshold = solara.use_state(None)
     shown = runs if scenario is None else runs[runs["scenario"] == scenario]
     solara.Markdown(f"**{path.name}**: {len(runs)} runs, code {manifest.get('code_version')}")
-    solara.Markdown(f"## {_w('runs', language)}")
+    solara.Markdown(f"## {t('sweeps_runs', language)}")
     scenarios = sorted(runs["scenario"].unique())
-    solara.Select(_w("filter", language), values=[_w("all", language), *scenarios],
-                  value=scenario or _w("all", language),
-                  on_value=lambda s: set_scenario(None if s == _w("all", language) else s))
+    solara.Select(t("sweeps_filter", language), values=[t("sweeps_all", language), *scenarios],
+                  value=scenario or t("sweeps_all", language),
+                  on_value=lambda s: set_scenario(None if s == t("sweeps_all", language) else s))
     solara.DataFrame(shown, items_per_page=10)
     if kpi is None:
         return
     with solara.Row(style={"flex-wrap": "wrap"}):
-        solara.Select(_w("kpi", language), values=kpis, value=kpi, on_value=set_kpi)
-        solara.Select(_w("x", language), values=swept, value=x, on_value=set_x)
-        others = [_w("none", language), "scenario", *[f for f in swept if f != x]]
-        solara.Select(_w("colour", language), values=others,
-                      value=colour or _w("none", language),
-                      on_value=lambda c: set_colour(None if c == _w("none", language) else c))
+        solara.Select(t("sweeps_kpi", language), values=kpis, value=kpi, on_value=set_kpi)
+        solara.Select(t("sweeps_x", language), values=swept, value=x, on_value=set_x)
+        others = [t("sweeps_none", language), "scenario", *[f for f in swept if f != x]]
+        solara.Select(t("sweeps_colour", language), values=others,
+                      value=colour or t("sweeps_none", language),
+                      on_value=lambda c: set_colour(None if c == t("sweeps_none", language) else c))
     solara.FigurePlotly(kpi_figure(shown, kpi, x, colour))
-    solara.Markdown(f"## {_w('crossings', language)}")
-    solara.InputFloat(_w("threshold", language), value=threshold, on_value=set_threshold,
+    solara.Markdown(f"## {t('sweeps_crossings', language)}")
+    solara.InputFloat(t("sweeps_threshold", language), value=threshold, on_value=set_threshold,
                       optional=True)
     if threshold is not None:
         try:

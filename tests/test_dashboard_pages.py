@@ -204,3 +204,20 @@ def test_a_failure_in_a_page_is_one_line_not_a_traceback(render):
     alerts = wait_until(lambda: rc.find(v.Alert).widgets, 10, "an error message")
     text = str(alerts[0].children)
     assert "ValueError: the model said no" in text and "Traceback" not in text, text
+
+
+def test_about_is_generated_from_the_declarations_in_the_tabs_language(render):
+    from dashboards import about
+    from dashboards.common import lang
+    from sim.kpis import KPIS
+
+    rc = render(about.Page())
+
+    def markdown() -> str:
+        return " ".join(w.template for w in rc.find(v.VuetifyTemplate).widgets)
+
+    wait_until(lambda: all(k.label_en in markdown() for k in KPIS.values()), 10,
+               "every KPI's English label on the page")
+    lang.set("nl")
+    wait_until(lambda: all(k.label_nl in markdown() for k in KPIS.values()), 10,
+               "every KPI's Dutch label after the switch")
