@@ -2,7 +2,8 @@
 
 Everything here is read from the KPI declarations (:mod:`sim.kpis`): the label and
 meaning in Dutch or English, which direction is better, and whether a count is
-shown as a natural frequency, per 1,000 residents a year, which people read more
+shown as a natural frequency (its generated ``<name>_per_1000_year`` companion),
+per 1,000 residents a year, which people read more
 reliably than rates or percentages (Akl et al., Cochrane review 2011). Each
 difference comes with the reference's absolute level, a likely range and a count
 of paired runs ("better in 28 of 30"), read better than error bars (Hullman et al.
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim import code_version
-from sim.kpis import KPIS, POLICY_OUTCOMES, declaration, flat_names, per_1000_year
+from sim.kpis import KPIS, POLICY_OUTCOMES, declaration, flat_names
 from sim.lab.compare import compare_runs, excludes_zero
 from sim.results import scenario_hash
 
@@ -55,42 +56,36 @@ def runs_frame(view: View, request: Request) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*META, *flat_names()])
 
 
-def natural(runs: pd.DataFrame, request: Request) -> pd.DataFrame:
-    """The runs with every declared count turned into residents per 1,000 a year."""
-    out = runs.copy()
-    span = max(request.days - request.warmup_days, 1)
-    residents = {a.label: a.scenario.population.n_residents for a in request.arms}
-    for name in flat_names():
-        if declaration(name).per_1000_year and name in out:
-            out[name] = [per_1000_year(v, residents[s], span)
-                         for v, s in zip(out[name], out["scenario"], strict=True)]
-    return out
+def column(kpi: str) -> str:
+    """The runs column a headline reads: a declared count's per-1,000 companion, else itself."""
+    return f"{kpi}_per_1000_year" if KPIS[kpi].per_1000_year else kpi
 
 
-def table(nat: pd.DataFrame, request: Request) -> pd.DataFrame:
-    """The paired comparison of every KPI (natural frequencies), with runs that were better."""
+def table(runs: pd.DataFrame, request: Request) -> pd.DataFrame:
+    """The paired comparison of every KPI, with the paired runs in which each did better."""
     labels = [a.label for a in request.arms]
-    tab = compare_runs(nat, scenarios=labels)
-    tab["better_in"] = [better_count(nat, r.kpi, r.reference, r.scenario)[0]
+    tab = compare_runs(runs, scenarios=labels)
+    tab["better_in"] = [better_count(runs, r.kpi, r.reference, r.scenario)[0]
                         if r.scenario != r.reference else math.nan for r in tab.itertuples()]
     tab["significant"] = [excludes_zero(r) for r in tab.itertuples()]
     return tab
 
 
-def paired_differences(nat: pd.DataFrame, kpi: str, reference: str, other: str) -> pd.Series:
-    """Per seed, ``other - reference`` of one KPI; pairs with an undefined value left out."""
-    a = nat[nat["scenario"] == reference].set_index("seed")[kpi]
-    b = nat[nat["scenario"] == other].set_index("seed")[kpi]
+def paired_differences(runs: pd.DataFrame, kpi: str, reference: str, other: str) -> pd.Series:
+    """Per seed, ``other - reference`` of one KPI column; pairs with an undefined value left
+    out."""
+    a = runs[runs["scenario"] == reference].set_index("seed")[kpi]
+    b = runs[runs["scenario"] == other].set_index("seed")[kpi]
     return (b - a).dropna()
 
 
-def better_count(nat: pd.DataFrame, kpi: str, reference: str, other: str) -> tuple[int, int]:
+def better_count(runs: pd.DataFrame, kpi: str, reference: str, other: str) -> tuple[int, int]:
     """In how many paired runs ``other`` did better than the reference, out of how many.
 
     "Better" follows the declaration; for a descriptive KPI it counts "higher". A tie
     is not better.
     """
-    d = paired_differences(nat, kpi, reference, other)
+    d = paired_differences(runs, kpi, reference, other)
     sign = -1.0 if declaration(kpi).better == "lower" else 1.0
     return int((sign * d > 0).sum()), int(len(d))
 
@@ -129,18 +124,19 @@ def _signed(kpi: str, x: float, lang: str) -> str:
     return f"{number(abs(_scale(kpi, x)), lang)} {up if x >= 0 else down}"
 
 
-def headline(kpi: str, tab: pd.DataFrame, nat: pd.DataFrame, other: str, lang: str) -> str:
+def headline(kpi: str, tab: pd.DataFrame, runs: pd.DataFrame, other: str, lang: str) -> str:
     """One sentence (Markdown) for one outcome: difference, likely range, paired count, level.
 
     E.g. "Answered, per 1,000 residents a year: walk_in 12 more than vraagwijzer (likely
     between 8 and 16 more); better in 28 of 30 paired runs. vraagwijzer: 890."
     """
     k = KPIS[kpi]
-    rows = tab[(tab["kpi"] == kpi) & (tab["scenario"] == other)]
+    col = column(kpi)
+    rows = tab[(tab["kpi"] == col) & (tab["scenario"] == other)]
     if rows.empty:
         return ""
     r = rows.iloc[0]
-    ref_row = tab[(tab["kpi"] == kpi) & (tab["scenario"] == r["reference"])].iloc[0]
+    ref_row = tab[(tab["kpi"] == col) & (tab["scenario"] == r["reference"])].iloc[0]
     unit, _, _ = _unit_words(kpi, lang)
     d, lo, hi = r["diff_mean"], r["diff_ci_lo"], r["diff_ci_hi"]
     head = f"**{k.label(lang)}** ({unit})" if unit != "%" else f"**{k.label(lang)}**"
@@ -156,7 +152,7 @@ def headline(kpi: str, tab: pd.DataFrame, nat: pd.DataFrame, other: str, lang: s
         else:
             span = f"{_signed(kpi, lo, lang)} {t('and', lang)} {_signed(kpi, hi, lang)}"
         text += f" ({t('likely_between', lang)} {span})"
-    k_better, n_pairs = better_count(nat, kpi, r["reference"], other)
+    k_better, n_pairs = better_count(runs, col, r["reference"], other)
     verb = t("better_in", lang) if k.better else t("higher_in", lang)
     text += f"; {verb} {k_better} {t('of', lang)} {n_pairs} {t('paired_runs', lang)}. "
     level = number(_scale(kpi, ref_row["mean"]), lang)
@@ -164,11 +160,12 @@ def headline(kpi: str, tab: pd.DataFrame, nat: pd.DataFrame, other: str, lang: s
     return text
 
 
-def headlines(tab: pd.DataFrame, nat: pd.DataFrame, request: Request, lang: str
+def headlines(tab: pd.DataFrame, runs: pd.DataFrame, request: Request, lang: str
               ) -> list[str]:
     """The headline sentences: each policy outcome, for each scenario against the first."""
     others = [a.label for a in request.arms[1:]]
-    return [s for kpi in POLICY_OUTCOMES for o in others if (s := headline(kpi, tab, nat, o, lang))]
+    return [s for kpi in POLICY_OUTCOMES for o in others
+            if (s := headline(kpi, tab, runs, o, lang))]
 
 
 def display_table(tab: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -178,7 +175,7 @@ def display_table(tab: pd.DataFrame, lang: str) -> pd.DataFrame:
         name = r.kpi
         k = declaration(name)
         label = k.label(lang) + (f": {name.split('.', 1)[1]}" if k.by else "")
-        unit = t("per_1000", lang) if k.per_1000_year else ("%" if k.is_share else k.unit)
+        unit = "%" if k.is_share else k.unit
         s = 100.0 if k.is_share else 1.0
         ref = r.scenario == r.reference
         rows.append({

@@ -310,30 +310,29 @@ def Results(request: Request, language: str):
         runs = analysis.runs_frame(v, request)
         if runs.empty:
             return None
-        nat = analysis.natural(runs, request)
-        return runs, nat, analysis.table(nat, request)
+        return runs, analysis.table(runs, request)
 
     computed = solara.use_memo(compute, [v, request])
-    table = solara.use_memo(lambda: computed and analysis.display_table(computed[2], language),
+    table = solara.use_memo(lambda: computed and analysis.display_table(computed[1], language),
                             [computed, language])
     if computed is None:
         return
-    runs, nat, tab = computed
+    runs, tab = computed
     solara.Markdown(f"## {t('headline', language)}")
-    for sentence in analysis.headlines(tab, nat, request, language):
+    for sentence in analysis.headlines(tab, runs, request, language):
         solara.Markdown(sentence)
-    Figures(request, v, nat, tab, language)
+    Figures(request, v, runs, tab, language)
     solara.Markdown(f"### {t('table_title', language)}")
     solara.Text(t("table_note", language), style={"color": "grey"})
     solara.DataFrame(table, items_per_page=len(flat_names()))
     Downloads(request, runs, tab, language)
 
 
-FIGURES = ("differences", "daily", "waits", "load", "routes")
+FIGURES = ("differences", "groups", "daily", "waits", "load", "routes")
 
 
 @solara.component
-def Figures(request: Request, v: View, nat, tab, language: str):
+def Figures(request: Request, v: View, runs, tab, language: str):
     """One figure at a time (each costs the browser time to draw); while runs go on only
     the differences, which grow pair by pair, and the rest once the batch is done."""
     chosen, set_chosen = solara.use_state("differences")
@@ -345,7 +344,9 @@ def Figures(request: Request, v: View, nat, tab, language: str):
 
     def build():
         if chosen_figure == "differences":
-            return figures.differences(nat, tab, request, language)
+            return figures.differences(runs, tab, request, language)
+        if chosen_figure == "groups":
+            return figures.groups(tab, request, language)
         part = {"daily": "daily", "load": "daily", "waits": "waits",
                 "routes": "routes"}[chosen_figure]
         frame = analysis.frames(v, request, part)

@@ -17,7 +17,7 @@ from plotly.subplots import make_subplots
 from sim.kpis import KPIS, POLICY_OUTCOMES, declaration
 from sim.lab import report
 
-from .analysis import load_frame, paired_differences
+from .analysis import column, load_frame, paired_differences
 from .i18n import t
 from .runner import Request
 
@@ -27,7 +27,8 @@ LOAD_COLUMNS = ("caseload_in_use", "waitlist_length", "volunteers_active", "plac
 DAILY_COLUMNS = ("open_needs", "waitlist_length", "crises_cum", "withdrawn")
 
 
-def differences(nat: pd.DataFrame, tab: pd.DataFrame, request: Request, lang: str) -> go.Figure:
+def differences(runs: pd.DataFrame, tab: pd.DataFrame, request: Request, lang: str
+                ) -> go.Figure:
     """Per policy outcome, each scenario's paired differences against the reference."""
     ref = request.arms[0].label
     others = [a.label for a in request.arms[1:]]
@@ -37,14 +38,15 @@ def differences(nat: pd.DataFrame, tab: pd.DataFrame, request: Request, lang: st
                         vertical_spacing=0.07)
     for i, kpi in enumerate(POLICY_OUTCOMES, start=1):
         scale = 100.0 if declaration(kpi).is_share else 1.0
+        col = column(kpi)
         for j, other in enumerate(others):
-            d = paired_differences(nat, kpi, ref, other).to_numpy() * scale
+            d = paired_differences(runs, col, ref, other).to_numpy() * scale
             color = report.PALETTE[(j + 1) % len(report.PALETTE)]
             fig.add_trace(go.Scatter(
                 x=d, y=[other] * len(d), mode="markers", name=other, legendgroup=other,
                 showlegend=False, marker={"color": color, "opacity": 0.45, "size": 8},
                 hovertemplate="%{x:.2f}<extra>" + other + "</extra>"), row=i, col=1)
-            row = tab[(tab["kpi"] == kpi) & (tab["scenario"] == other)]
+            row = tab[(tab["kpi"] == col) & (tab["scenario"] == other)]
             if row.empty or not math.isfinite(row["diff_mean"].iloc[0]):
                 continue
             r = row.iloc[0]
@@ -62,6 +64,33 @@ def differences(nat: pd.DataFrame, tab: pd.DataFrame, request: Request, lang: st
         fig.add_vline(x=0, line={"color": "grey", "dash": "dot"}, row=i, col=1)
     fig.update_layout(title=t("fig_differences_title", lang), template="plotly_white",
                       height=170 * len(POLICY_OUTCOMES) + 80, margin={"l": 160})
+    return fig
+
+
+def groups(tab: pd.DataFrame, request: Request, lang: str) -> go.Figure:
+    """Who falls through: every KPI reported per group (age, reluctance to ask, network
+    size, urgency), each scenario's mean with its 95% interval."""
+    by_group = [k for k in KPIS.values() if k.by]
+    fig = make_subplots(rows=len(by_group), cols=1, vertical_spacing=0.08,
+                        subplot_titles=[k.label(lang) + (" (%)" if k.is_share else f" ({k.unit})")
+                                        for k in by_group])
+    for i, k in enumerate(by_group, start=1):
+        scale = 100.0 if k.is_share else 1.0
+        for j, arm in enumerate(request.arms):
+            part = tab[tab["kpi"].str.startswith(k.name + ".") & (tab["scenario"] == arm.label)]
+            if part.empty:
+                continue
+            mean = part["mean"].to_numpy() * scale
+            fig.add_trace(go.Bar(
+                x=[name.split(".", 1)[1] for name in part["kpi"]], y=mean, name=arm.label,
+                marker_color=report.PALETTE[j % len(report.PALETTE)], legendgroup=arm.label,
+                showlegend=i == 1, offsetgroup=str(j),
+                error_y={"type": "data", "symmetric": False,
+                         "array": (part["ci_hi"].to_numpy() * scale - mean).tolist(),
+                         "arrayminus": (mean - part["ci_lo"].to_numpy() * scale).tolist()}),
+                row=i, col=1)
+    fig.update_layout(title=t("fig_groups_title", lang), template="plotly_white",
+                      barmode="group", height=260 * len(by_group) + 80)
     return fig
 
 

@@ -88,12 +88,12 @@ _WORDS: dict[str, tuple[str, str]] = {
     "table_title": ("All outcomes, with 95% confidence intervals",
                     "Alle uitkomsten, met 95%-betrouwbaarheidsintervallen"),
     "table_note": (
-        "Counts per 1,000 residents a year. 95% CI: Student t interval over runs; the "
-        "difference is paired on the seed. Significant: the interval of the difference "
-        "excludes 0.",
-        "Aantallen per 1.000 inwoners per jaar. 95% CI: Student-t-interval over de runs; het "
-        "verschil is gepaard op de seed. Significant: het interval van het verschil bevat "
-        "de 0 niet."),
+        "Counts over the counted half of the horizon, each followed by its rate per 1,000 "
+        "residents a year. 95% CI: Student t interval over runs; the difference is paired on "
+        "the seed. Significant: the interval of the difference excludes 0.",
+        "Aantallen over de getelde helft van de horizon, elk gevolgd door het aantal per 1.000 "
+        "inwoners per jaar. 95% CI: Student-t-interval over de runs; het verschil is gepaard "
+        "op de seed. Significant: het interval van het verschil bevat de 0 niet."),
     "col_outcome": ("outcome", "uitkomst"),
     "col_unit": ("unit", "eenheid"),
     "col_scenario": ("scenario", "scenario"),
@@ -109,6 +109,9 @@ _WORDS: dict[str, tuple[str, str]] = {
                               "likely range (bar)",
                               "Verschillen met de referentie, per run (stippen) met de "
                               "waarschijnlijke marge (balk)"),
+    "fig_groups": ("Who falls through", "Wie valt buiten de boot"),
+    "fig_groups_title": ("By group: each scenario's mean with its 95% interval",
+                         "Per groep: gemiddelde per scenario met 95%-interval"),
     "fig_daily": ("Day by day", "Dag voor dag"),
     "fig_daily_title": ("Day by day: mean over runs, band 2.5-97.5%",
                         "Dag voor dag: gemiddelde over de runs, band 2,5-97,5%"),

@@ -6,7 +6,6 @@ import ast
 import math
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from dashboard_helpers import wait_until
@@ -62,37 +61,23 @@ def _request(replications: int = 4, days: int = 730) -> Request:
     return Request(arms, replications, days, warmup_days=days // 2)
 
 
-def _natural(request: Request, answered_a, answered_b, wait_a, wait_b) -> pd.DataFrame:
-    """Runs with chosen per-1,000 values (counts scaled back) and chosen waits."""
-    seeds = request.seeds
-    n = request.arms[0].scenario.population.n_residents
-    span = request.days - request.warmup_days
-    to_count = n / 1000 * span / 365
+def _runs(request: Request, answered_a, answered_b, wait_a, wait_b) -> pd.DataFrame:
+    """Paired runs with chosen answers per 1,000 residents a year and chosen waits."""
     rows = []
     for label, answered, wait in ((request.arms[0].label, answered_a, wait_a),
                                   (request.arms[1].label, answered_b, wait_b)):
-        for seed, a, w in zip(seeds, answered, wait, strict=True):
-            rows.append({"scenario": label, "seed": seed, "answered": a * to_count,
+        for seed, a, w in zip(request.seeds, answered, wait, strict=True):
+            rows.append({"scenario": label, "seed": seed, "answered_per_1000_year": a,
                          "wait_days_mean": w})
-    runs = pd.DataFrame(rows)
-    return analysis.natural(runs, request)
-
-
-def test_counts_become_natural_frequencies_per_1000_residents_a_year():
-    request = _request()
-    nat = _natural(request, [890, 891, 889, 890], [902, 900, 903, 901], [5, 5, 5, 5],
-                   [4, 4, 4, 4])
-    assert np.allclose(nat.loc[nat["scenario"] == "rotterdam_vraagwijzer", "answered"],
-                       [890, 891, 889, 890]), "expected counts per 1,000 residents a year"
-    assert np.allclose(nat["wait_days_mean"].iloc[:4], 5), "expected days left as days"
+    return pd.DataFrame(rows)
 
 
 def test_headline_says_more_range_paired_count_and_reference_level():
     request = _request()
-    nat = _natural(request, [890, 891, 889, 890], [902, 900, 903, 901], [5, 6, 5, 6],
-                   [4, 5, 6, 4])
-    tab = analysis.table(nat, request)
-    text = analysis.headline("answered", tab, nat, "schiedam_walk_in", "en")
+    runs = _runs(request, [890, 891, 889, 890], [902, 900, 903, 901], [5, 6, 5, 6],
+                 [4, 5, 6, 4])
+    tab = analysis.table(runs, request)
+    text = analysis.headline("answered", tab, runs, "schiedam_walk_in", "en")
     assert "schiedam_walk_in 12 more than rotterdam_vraagwijzer" in text, text
     assert "likely between" in text and text.count("more") >= 2, text
     assert "better in 4 of 4 paired runs" in text, text
@@ -100,20 +85,21 @@ def test_headline_says_more_range_paired_count_and_reference_level():
     assert "CI" not in text and "significant" not in text, \
         f"expected no technical terms in the headline: {text}"
     # waits 1 day shorter in three pairs and 1 day longer in one: the range spans both sides
-    wait = analysis.headline("wait_days_mean", tab, nat, "schiedam_walk_in", "en")
+    wait = analysis.headline("wait_days_mean", tab, runs, "schiedam_walk_in", "en")
     assert "better in 3 of 4 paired runs" in wait, wait
     assert "shorter" in wait and "longer" in wait, wait
-    dutch = analysis.headline("answered", tab, nat, "schiedam_walk_in", "nl")
+    dutch = analysis.headline("answered", tab, runs, "schiedam_walk_in", "nl")
     assert "12 meer dan" in dutch and "beter in 4 van 4 gepaarde runs" in dutch, dutch
 
 
 def test_the_table_keeps_intervals_and_significance_for_every_kpi():
     request = _request()
-    nat = _natural(request, [890, 891, 889, 890], [902, 900, 903, 901], [5, 5, 5, 5],
-                   [4, 4, 4, 4])
-    shown = analysis.display_table(analysis.table(nat, request), "en")
+    runs = _runs(request, [890, 891, 889, 890], [902, 900, 903, 901], [5, 5, 5, 5],
+                 [4, 4, 4, 4])
+    shown = analysis.display_table(analysis.table(runs, request), "en")
     assert {"95% CI", "significant", "better in"} <= set(shown.columns)
-    row = shown[(shown["outcome"] == "Answered") & (shown["scenario"] == "schiedam_walk_in")]
+    row = shown[(shown["outcome"] == "Answered per 1,000 residents a year")
+                & (shown["scenario"] == "schiedam_walk_in")]
     assert row["significant"].iloc[0] == "yes" and row["better in"].iloc[0] == "4 / 4"
 
 
@@ -166,10 +152,10 @@ def test_an_uploaded_scenario_becomes_its_preset_plus_changes_or_one_error_line(
     text = (ROOT / "scenarios" / "schiedam_walk_in.toml").read_text(encoding="utf-8")
     assert choice_from_toml(text.encode(), "mine.toml") == Choice("schiedam_walk_in"), \
         "expected a preset's own file to change nothing"
-    assert "[frontdesk]" not in text, "the test adds a [frontdesk] table to the preset"
-    changed = text + "\n[frontdesk]\ncapacity_per_day = 40.0\n"
+    assert "\n[withdrawal]" not in text, "the test adds a [withdrawal] table to the preset"
+    changed = text + "\n[withdrawal]\ndays_mean = 100.0\n"
     arm = choice_from_toml(changed.encode(), "mine.toml")
-    assert ("frontdesk.capacity_per_day", 40.0) in arm.edits
+    assert arm.edits == (("withdrawal.days_mean", 100.0),), arm.edits
     bad = text.replace("days = 365", "days = -5")
     with pytest.raises(sim.InputError) as err:
         choice_from_toml(bad.encode(), "mine.toml")
