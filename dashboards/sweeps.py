@@ -6,14 +6,26 @@ line, so a page served to others cannot read the rest of the disk. The data are
 read with the lab's own readers (:mod:`sim.lab.sweep`) and crossings computed by
 :func:`sim.lab.analyse.threshold_crossing`, as ``samenspel analyse`` does.
 
-Starting a sweep from the page waits for the results-directory lock (issue 12);
-until then sweeps are started with ``samenspel sweep``.
+A sweep started from the page runs as ``samenspel sweep EXPERIMENT --out
+<root>/<name>`` in its own process: the results directory's writer lock refuses a
+second writer (another tab, or the command line) with one line, progress is read
+from the runs written so far, and cancel stops it as Ctrl-C does (``--resume``
+continues it). Only the experiment files of the project
+(``$SAMENSPEL_EXPERIMENTS``, default ``experiments/``) can be started.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -22,7 +34,7 @@ import solara
 from sim import InputError
 from sim.kpis import declaration
 from sim.lab.analyse import threshold_crossing
-from sim.lab.sweep import load_runs, read_manifest
+from sim.lab.sweep import load_runs, part_ids, read_manifest
 
 from .common import failure_message, lang
 from .i18n import t
@@ -44,6 +56,59 @@ def open_results(text: str, root: Path | None = None) -> Path:
         raise InputError("sweeps", "directory", text, "holds no results of sweep or compare "
                          "(no manifest.json)")
     return path
+
+
+def experiments_dir() -> Path:
+    env = os.environ.get("SAMENSPEL_EXPERIMENTS")
+    return Path(env) if env else Path(__file__).resolve().parent.parent / "experiments"
+
+
+def experiment_names() -> list[str]:
+    folder = experiments_dir()
+    return sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []
+
+
+@dataclass
+class Started:
+    """A sweep this tab started: its process and where it writes."""
+
+    name: str
+    out: Path
+    process: subprocess.Popen
+    log: Any  # the process's stderr, a temporary file (a pipe could fill and block it)
+
+    def last_error(self) -> str:
+        self.log.seek(0)
+        lines = self.log.read().strip().splitlines()
+        return lines[-1] if lines else ""
+
+    def progress(self) -> tuple[int, int]:
+        """Runs written so far and runs planned (0 until the manifest exists)."""
+        try:
+            planned = int(json.loads((self.out / "manifest.json").read_text())["planned"])
+        except (OSError, ValueError, KeyError):
+            planned = 0
+        return len(part_ids(self.out / "runs")), planned
+
+    def stop(self) -> None:
+        """As Ctrl-C: the sweep finishes writing and can be resumed."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+
+
+def start_sweep(name: str, root: Path | None = None) -> Started:
+    """Start one of the project's experiments into ``<root>/<name>``; resumes one begun."""
+    if name not in experiment_names():
+        raise InputError("sweeps", "experiment", name, "must be one of: "
+                         + ", ".join(experiment_names()))
+    out = (root or results_root()) / name
+    argv = [sys.executable, "-m", "sim", "sweep", str(experiments_dir() / f"{name}.toml"),
+            "--out", str(out)]
+    if (out / "manifest.json").is_file():
+        argv.append("--resume")
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - lives as long as the sweep
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=log, text=True)
+    return Started(name, out, process, log)
 
 
 def listed(root: Path) -> list[str]:
@@ -112,8 +177,63 @@ def Page():
             solara.Button(t("sweeps_open", language), on_click=lambda: do_open(typed))
         if error:
             solara.Error(error)
+        StartSweep(root, language, do_open)
         if opened is not None:
             Explore(*opened, language=language)
+
+
+@solara.component
+def StartSweep(root: Path, language: str, on_done):
+    names = experiment_names()
+    name, set_name = solara.use_state(names[0] if names else None)
+    started, set_started = solara.use_state(None)
+    status, set_status = solara.use_state((0, 0, None))  # done, planned, exit code
+    message, set_message = solara.use_state("")
+
+    def follow(cancel: threading.Event) -> None:
+        if started is None:
+            return
+        while not cancel.is_set():
+            code = started.process.poll()
+            done, planned = started.progress()
+            set_status((done, planned, code))
+            if code is not None:
+                set_message(started.last_error() if code != 0 else "")
+                if code == 0:
+                    on_done(started.name)
+                return
+            cancel.wait(1.0)
+
+    solara.use_thread(follow, dependencies=[started], intrusive_cancel=False)
+
+    def start() -> None:
+        try:
+            set_started(start_sweep(name, root))
+            set_status((0, 0, None))
+            set_message("")
+        except InputError as err:
+            set_message(str(err))
+
+    running = started is not None and status[2] is None
+    solara.Markdown(f"## {t('sweeps_start', language)}")
+    with solara.Row(style={"align-items": "center"}):
+        solara.Select(t("sweeps_experiment", language), values=names, value=name,
+                      on_value=set_name)
+        solara.Button(t("sweeps_start_button", language), on_click=start,
+                      disabled=running or name is None, icon_name="mdi-play")
+        if running:
+            solara.Button(t("cancel", language), on_click=started.stop, icon_name="mdi-stop",
+                          outlined=True)
+    if started is not None:
+        done, planned, code = status
+        if planned:
+            solara.ProgressLinear(value=100 * done / planned)
+        state = ("sweeps_running" if code is None else "sweeps_finished" if code == 0
+                 else "sweeps_stopped")
+        solara.Text(t(state, language, done=done, planned=planned or "?",
+                      out=started.out))
+    if message:
+        solara.Error(message)
 
 
 @solara.component

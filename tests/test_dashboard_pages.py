@@ -221,3 +221,65 @@ def test_about_is_generated_from_the_declarations_in_the_tabs_language(render):
     lang.set("nl")
     wait_until(lambda: all(k.label_nl in markdown() for k in KPIS.values()), 10,
                "every KPI's Dutch label after the switch")
+
+
+TINY_EXPERIMENT = """name = "tiny_start"
+description = "two team sizes, a few days"
+[base]
+scenario = "validation/mmc"
+[levers]
+"wijkteam.n_professionals" = [4, 6]
+[design]
+kind = "grid"
+[run]
+replications = {replications}
+days = {days}
+warmup_days = 10
+"""
+
+
+def _start_page(render, tmp_path, monkeypatch, replications: int, days: int):
+    from dashboards import sweeps
+
+    experiments = tmp_path / "experiments"
+    experiments.mkdir()
+    (experiments / "tiny_start.toml").write_text(
+        TINY_EXPERIMENT.format(replications=replications, days=days), encoding="utf-8")
+    monkeypatch.setenv("SAMENSPEL_EXPERIMENTS", str(experiments))
+    monkeypatch.setenv("SAMENSPEL_RESULTS_ROOT", str(tmp_path / "results"))
+    return render(sweeps.Page())
+
+
+def test_sweeps_starts_an_experiment_and_opens_its_results(render, tmp_path, monkeypatch):
+    rc = _start_page(render, tmp_path, monkeypatch, replications=2, days=30)
+    _button(rc, "Start").click()
+    wait_until(lambda: _figures(rc), 180, "the finished sweep opened with a KPI figure")
+    assert (tmp_path / "results" / "tiny_start" / "manifest.json").is_file()
+
+
+def test_sweeps_cancel_stops_a_started_sweep_which_can_resume(render, tmp_path, monkeypatch):
+    from dashboards import sweeps
+
+    rc = _start_page(render, tmp_path, monkeypatch, replications=40, days=400)
+    _button(rc, "Start").click()
+    out = tmp_path / "results" / "tiny_start"
+    wait_until(lambda: len(sweeps.part_ids(out / "runs")) >= 1, 180, "a first run written")
+    _button(rc, "Cancel").click()
+    wait_until(lambda: [w for w in rc.find(v.Html).widgets
+                        if "Stopped after" in str(w.children)], 60,
+               "the sweep to stop after cancel")
+    done = len(sweeps.part_ids(out / "runs"))
+    assert done < 80, f"expected cancel to stop the sweep early, {done} of 80 runs written"
+
+
+def test_sweeps_start_is_refused_while_another_writer_holds_the_directory(
+        render, tmp_path, monkeypatch):
+    from sim.lab.lock import results_lock
+
+    rc = _start_page(render, tmp_path, monkeypatch, replications=2, days=30)
+    with results_lock(tmp_path / "results" / "tiny_start", command="samenspel sweep elsewhere"):
+        _button(rc, "Start").click()
+        alerts = wait_until(lambda: [a for a in rc.find(v.Alert).widgets
+                                     if "samenspel sweep elsewhere" in str(a.children)], 120,
+                            "a one-line refusal naming the other writer")
+    assert "Traceback" not in str(alerts[0].children)
