@@ -18,6 +18,8 @@ from dashboard_helpers import ROOT, served_dashboard
 sys.path.insert(0, str(ROOT / "scripts"))
 import solara_assets  # noqa: E402
 
+from sim.kpis import KPIS  # noqa: E402
+
 SMALL = "replications=2&days=40"
 CDN = re.compile(r"/_solara/cdn/((?:@[^/]+/)?[^/@]+@[^/]+)/")
 
@@ -124,7 +126,7 @@ def test_every_page_loads_and_answers_a_control(server, tab, tmp_path):
     tab.open(f"{server}/sweeps", "Only directories under the results root")
     tab.page.screenshot(path=str(tmp_path / "sweeps.png"))
     tab.open(f"{server}/about", "What each outcome means")
-    tab.text("Days on the waiting list (served)")
+    tab.text(KPIS["crises"].meaning_en)
     tab.page.screenshot(path=str(tmp_path / "about.png"))
     assert not tab.off_machine(), f"expected no request to leave 127.0.0.1: {tab.off_machine()}"
 
