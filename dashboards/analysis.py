@@ -21,7 +21,8 @@ import pandas as pd
 
 from sim import code_version
 from sim.kpis import KPIS, POLICY_OUTCOMES, declaration, flat_names
-from sim.lab.compare import compare_runs, excludes_zero
+from sim.lab.compare import compare_runs
+from sim.lab.stats import excludes_zero
 from sim.results import scenario_hash
 
 from .i18n import t

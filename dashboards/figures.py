@@ -2,7 +2,7 @@
 
 The differences are dot plots, one dot per paired run with the mean and its likely
 range, which people read better than bars with error bars. The daily series,
-waiting times and routes reuse the report's figures (:mod:`sim.lab.report`), so the
+waiting times and routes reuse the lab's figures (:mod:`sim.lab.figures`), so the
 page and ``report.html`` draw them the same way.
 """
 
@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from sim.kpis import KPIS, POLICY_OUTCOMES, declaration
-from sim.lab import report
+from sim.lab import figures as lab_figures
 
 from .analysis import column, load_frame, paired_differences
 from .i18n import t
@@ -41,7 +41,7 @@ def differences(runs: pd.DataFrame, tab: pd.DataFrame, request: Request, lang: s
         col = column(kpi)
         for j, other in enumerate(others):
             d = paired_differences(runs, col, ref, other).to_numpy() * scale
-            color = report.PALETTE[(j + 1) % len(report.PALETTE)]
+            color = lab_figures.PALETTE[(j + 1) % len(lab_figures.PALETTE)]
             fig.add_trace(go.Scatter(
                 x=d, y=[other] * len(d), mode="markers", name=other, legendgroup=other,
                 showlegend=False, marker={"color": color, "opacity": 0.45, "size": 8},
@@ -83,7 +83,8 @@ def groups(tab: pd.DataFrame, request: Request, lang: str) -> go.Figure:
             mean = part["mean"].to_numpy() * scale
             fig.add_trace(go.Bar(
                 x=[name.split(".", 1)[1] for name in part["kpi"]], y=mean, name=arm.label,
-                marker_color=report.PALETTE[j % len(report.PALETTE)], legendgroup=arm.label,
+                marker_color=lab_figures.PALETTE[j % len(lab_figures.PALETTE)],
+                legendgroup=arm.label,
                 showlegend=i == 1, offsetgroup=str(j),
                 error_y={"type": "data", "symmetric": False,
                          "array": (part["ci_hi"].to_numpy() * scale - mean).tolist(),
@@ -96,7 +97,7 @@ def groups(tab: pd.DataFrame, request: Request, lang: str) -> go.Figure:
 
 def daily(daily_frame: pd.DataFrame, request: Request, lang: str) -> go.Figure:
     cols = [c for c in DAILY_COLUMNS if c in daily_frame]
-    fig = report.daily_bands(daily_frame, [a.label for a in request.arms], columns=cols)
+    fig = lab_figures.daily_bands(daily_frame, [a.label for a in request.arms], columns=cols)
     fig.update_layout(title=t("fig_daily_title", lang))
     return fig
 
@@ -104,18 +105,18 @@ def daily(daily_frame: pd.DataFrame, request: Request, lang: str) -> go.Figure:
 def load(daily_frame: pd.DataFrame, request: Request, lang: str) -> go.Figure:
     frame = load_frame(daily_frame)
     cols = [c for c in LOAD_COLUMNS if c in frame]
-    fig = report.daily_bands(frame, [a.label for a in request.arms], columns=cols)
+    fig = lab_figures.daily_bands(frame, [a.label for a in request.arms], columns=cols)
     fig.update_layout(title=t("fig_load_title", lang))
     return fig
 
 
 def waits(waits_frame: pd.DataFrame, request: Request, lang: str) -> go.Figure:
-    fig = report.waiting_boxes(waits_frame, [a.label for a in request.arms])
+    fig = lab_figures.waiting_boxes(waits_frame, [a.label for a in request.arms])
     fig.update_layout(title=t("fig_waits_title", lang))
     return fig
 
 
 def routes(routes_frame: pd.DataFrame, scenario: str, n_runs: int, lang: str) -> go.Figure:
-    fig = report.routes_sankey(routes_frame, scenario, n_runs)
+    fig = lab_figures.routes_sankey(routes_frame, scenario, n_runs)
     fig.update_layout(title=f"{t('fig_routes_title', lang)}: {scenario}")
     return fig

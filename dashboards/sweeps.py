@@ -34,7 +34,8 @@ import solara
 from sim import InputError
 from sim.kpis import declaration
 from sim.lab.analyse import threshold_crossing
-from sim.lab.sweep import load_runs, part_ids, read_manifest
+from sim.lab.manifest import read_manifest
+from sim.lab.sweep import load_runs, part_ids
 
 from .common import failure_message, lang
 from .i18n import t
