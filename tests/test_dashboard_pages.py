@@ -135,27 +135,29 @@ def test_elephant_curve_builds_up_with_more_trials(render):
     wait_until(lambda: "1000 trials" in curve_title(), 10, "the curve over 1000 trials")
 
 
+EXPERIMENT = """name = "{name}"
+description = "two team sizes"
+[base]
+scenario = "validation/mmc"
+[levers]
+"wijkteam.n_professionals" = [4, 6]
+{uncertainties}[design]
+kind = "grid"
+[run]
+replications = {replications}
+days = {days}
+warmup_days = 10
+"""
+
+
 @pytest.fixture
 def results_root(tmp_path, monkeypatch):
     """A results root holding one small grid sweep."""
     from sim.lab.experiment import experiment_from_text
     from sim.lab.sweep import run_sweep
 
-    text = """name = "tiny"
-description = "two team sizes"
-[base]
-scenario = "validation/mmc"
-[levers]
-"wijkteam.n_professionals" = [4, 6]
-[uncertainties]
-"needs.rate_per_resident_year" = { lo = 2.5, hi = 5.0, n = 3 }
-[design]
-kind = "grid"
-[run]
-replications = 2
-days = 60
-warmup_days = 20
-"""
+    text = EXPERIMENT.format(name="tiny", replications=2, days=60, uncertainties=(
+        '[uncertainties]\n"needs.rate_per_resident_year" = { lo = 2.5, hi = 5.0, n = 3 }\n'))
     root = tmp_path / "results"
     run_sweep(experiment_from_text(text), root / "tiny", progress=False)
     monkeypatch.setenv("SAMENSPEL_RESULTS_ROOT", str(root))
@@ -223,19 +225,6 @@ def test_about_is_generated_from_the_declarations_in_the_tabs_language(render):
                "every KPI's Dutch label after the switch")
 
 
-TINY_EXPERIMENT = """name = "tiny_start"
-description = "two team sizes, a few days"
-[base]
-scenario = "validation/mmc"
-[levers]
-"wijkteam.n_professionals" = [4, 6]
-[design]
-kind = "grid"
-[run]
-replications = {replications}
-days = {days}
-warmup_days = 10
-"""
 
 
 def _start_page(render, tmp_path, monkeypatch, replications: int, days: int):
@@ -244,7 +233,8 @@ def _start_page(render, tmp_path, monkeypatch, replications: int, days: int):
     experiments = tmp_path / "experiments"
     experiments.mkdir()
     (experiments / "tiny_start.toml").write_text(
-        TINY_EXPERIMENT.format(replications=replications, days=days), encoding="utf-8")
+        EXPERIMENT.format(name="tiny_start", replications=replications, days=days,
+                          uncertainties=""), encoding="utf-8")
     monkeypatch.setenv("SAMENSPEL_EXPERIMENTS", str(experiments))
     monkeypatch.setenv("SAMENSPEL_RESULTS_ROOT", str(tmp_path / "results"))
     return render(sweeps.Page())
