@@ -23,6 +23,7 @@ Usage: ``python scripts/bench_dashboard.py [--clicks N]``
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import shutil
 import statistics
@@ -38,10 +39,35 @@ from dashboard_helpers import served_dashboard  # noqa: E402
 TITLES = {"en": "Compare access scenarios", "nl": "Toegangsscenario's vergelijken"}
 
 
+def runner_alone() -> tuple[float, float]:
+    """The same batch through the worker pool without a page: (first pair, all), seconds."""
+    import sim
+    from dashboards.runner import Arm, BatchQueue, Request
+
+    batches = BatchQueue()
+    batches.warm_up()
+    arms = tuple(Arm(n, sim.load_scenario(n)) for n in ("rotterdam_vraagwijzer",
+                                                         "schiedam_walk_in"))
+    batch = batches.submit(Request(arms, 10, 730, 365))
+    t0 = time.perf_counter()
+    first = None
+    while True:
+        view = batch.view()
+        if first is None and any((0, r) in view.results and (1, r) in view.results
+                                 for r in range(10)):
+            first = time.perf_counter() - t0
+        if view.finished:
+            return first or math.nan, time.perf_counter() - t0
+        batch.wait(view.version, 1.0)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clicks", type=int, default=6, help="clicks timed during the batch")
     args = parser.parse_args(argv)
+    first_alone, all_alone = runner_alone()
+    print(f"dashboard runner without a page (warm worker processes): first pair "
+          f"{first_alone:.1f} s, all 10 x 2 runs {all_alone:.1f} s")
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         print("dashboard: chromium is not installed, not measured")
