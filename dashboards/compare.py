@@ -322,9 +322,9 @@ def Results(request: Request, language: str):
     for sentence in analysis.headlines(tab, runs, request, language):
         solara.Markdown(sentence)
     Figures(request, v, runs, tab, language)
-    solara.Markdown(f"### {t('table_title', language)}")
-    solara.Text(t("table_note", language), style={"color": "grey"})
-    solara.DataFrame(table, items_per_page=len(flat_names()))
+    with solara.Details(t("table_title", language)):  # drawn only when opened
+        solara.Text(t("table_note", language), style={"color": "grey"})
+        solara.DataFrame(table, items_per_page=len(flat_names()))
     Downloads(request, runs, tab, language)
 
 
