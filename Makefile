@@ -4,17 +4,24 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test bench check docs baseline clean
+.PHONY: run compare test bench check docs baseline clean
 
-$(STAMP): pyproject.toml
+# The dashboard's front-end files come from the npm registry into Solara's proxy cache
+# (scripts/solara_assets.py), so the pages work without internet.
+$(STAMP): pyproject.toml scripts/solara_assets.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[experiments,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[experiments,dashboard,dev]'
+	$(BIN)/python scripts/solara_assets.py
 	@touch $(STAMP)
 
-## run: the main job: Rotterdam's front desk vs Schiedam's walk-in, KPIs side by side
-##      (a year from a warm start, ODD 5: no warm-up year needed)
+## run: the dashboard at http://127.0.0.1:8765 (compare scenarios, elephant, sweeps)
 run: $(STAMP)
+	$(BIN)/python -m sim dashboard
+
+## compare: in the terminal, Rotterdam's front desk vs Schiedam's walk-in, KPIs side by side
+##          (a year from a warm start, ODD 5: no warm-up year needed)
+compare: $(STAMP)
 	rm -rf results/access
 	$(BIN)/python -m sim compare rotterdam_vraagwijzer schiedam_walk_in schiedam_walk_in_triage \
 		--replications 5 --days 365 --out results/access

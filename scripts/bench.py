@@ -237,10 +237,11 @@ def main() -> None:
           f"time growth <= linear ({criteria}): {'met' if linear else 'MISSED'}")
     bench_warm_start()
     bench_elephant()
-    sweep = ROOT / "scripts" / "bench_sweep.py"
-    if sweep.exists():
-        print()
-        subprocess.run([sys.executable, str(sweep)], check=True, cwd=ROOT)
+    for part in ("bench_sweep.py", "bench_dashboard.py"):
+        script = ROOT / "scripts" / part
+        if script.exists():
+            print()
+            subprocess.run([sys.executable, str(script)], check=True, cwd=ROOT)
 
 
 if __name__ == "__main__":

@@ -360,14 +360,15 @@ def register(subparsers: Any) -> None:
 
 
 def registrars() -> list[Registrar]:
-    """The core commands, then the lab's (sweep, compare, analyse).
+    """The core commands, then the lab's (sweep, compare, analyse), then ``dashboard``.
 
     The lab is imported here, not at the top, so that ``samenspel run`` and every error
     line stay fast; its module imports its own heavy parts only when a command runs.
     """
+    from . import dashboard_cli
     from .lab import cli as lab_cli
 
-    return [register, lab_cli.register]
+    return [register, lab_cli.register, dashboard_cli.register]
 
 
 def build_parser() -> Parser:

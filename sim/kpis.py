@@ -443,6 +443,9 @@ KPIS: dict[str, Kpi] = {
     c.name: c for k in _DECLARED
     for c in ((k, _per_1000_companion(k)) if k.per_1000_year else (k,))}
 
+#: The outcomes a policy maker reads first (the dashboard's headline sentences), in order.
+POLICY_OUTCOMES = ("answered", "withdrawn", "crises", "wait_days_mean", "queue_wait_days_mean")
+
 
 def compute(observed: Observed) -> dict[str, Any]:
     """The run summary: every declared KPI's value, by name, in table order."""

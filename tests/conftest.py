@@ -7,6 +7,7 @@ never changes a result; it only saves time.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -14,6 +15,10 @@ from typing import Any
 import pytest
 
 import sim
+
+# Solara state that is not per browser tab (module globals, writes from threads without
+# a page context) becomes an error instead of a silent leak between users.
+os.environ.setdefault("SOLARA_ALLOW_GLOBAL_CONTEXT", "0")
 
 Overrides = dict[str, Any]
 

@@ -1,0 +1,214 @@
+"""From finished runs to what the compare page says: frames, headline sentences, table.
+
+Everything here is read from the KPI declarations (:mod:`sim.kpis`): the label and
+meaning in Dutch or English, which direction is better, and whether a count is
+shown as a natural frequency (its generated ``<name>_per_1000_year`` companion),
+per 1,000 residents a year, which people read more
+reliably than rates or percentages (Akl et al., Cochrane review 2011). Each
+difference comes with the reference's absolute level, a likely range and a count
+of paired runs ("better in 28 of 30"), read better than error bars (Hullman et al.
+2015). The headline keeps "95% CI" and "significant" out, since they are widely
+misread (Hoekstra et al. 2014); they stay in the table beneath.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim import code_version
+from sim.kpis import KPIS, POLICY_OUTCOMES, declaration, flat_names
+from sim.lab.compare import compare_runs
+from sim.lab.stats import excludes_zero
+from sim.results import scenario_hash
+
+from .i18n import t
+from .runner import Request, View
+
+META = ("scenario", "replication", "seed", "scenario_hash", "code_version", "days",
+        "warmup_days")
+
+
+def _ok(view: View) -> dict[tuple[int, int], dict[str, Any]]:
+    return {k: v for k, v in view.results.items() if v.get("ok")}
+
+
+def complete_pairs(view: View, request: Request) -> list[int]:
+    """Replications in which every scenario finished: the pairs the page can compare."""
+    ok = _ok(view)
+    n = len(request.arms)
+    return [r for r in range(request.replications) if all((b, r) in ok for b in range(n))]
+
+
+def runs_frame(view: View, request: Request) -> pd.DataFrame:
+    """One row per finished run of a complete pair: provenance and every KPI as reported."""
+    ok = _ok(view)
+    seeds = request.seeds
+    rows = []
+    for r in complete_pairs(view, request):
+        for b, arm in enumerate(request.arms):
+            rows.append({"scenario": arm.label, "replication": r, "seed": seeds[r],
+                         "scenario_hash": scenario_hash(arm.scenario),
+                         "code_version": code_version(), "days": request.days,
+                         "warmup_days": request.warmup_days, **ok[(b, r)]["kpis"]})
+    return pd.DataFrame(rows, columns=[*META, *flat_names()])
+
+
+def column(kpi: str) -> str:
+    """The runs column a headline reads: a declared count's per-1,000 companion, else itself."""
+    return f"{kpi}_per_1000_year" if KPIS[kpi].per_1000_year else kpi
+
+
+def table(runs: pd.DataFrame, request: Request) -> pd.DataFrame:
+    """The paired comparison of every KPI, with the paired runs in which each did better."""
+    labels = [a.label for a in request.arms]
+    tab = compare_runs(runs, scenarios=labels)
+    tab["better_in"] = [better_count(runs, r.kpi, r.reference, r.scenario)[0]
+                        if r.scenario != r.reference else math.nan for r in tab.itertuples()]
+    tab["significant"] = [excludes_zero(r) for r in tab.itertuples()]
+    return tab
+
+
+def paired_differences(runs: pd.DataFrame, kpi: str, reference: str, other: str) -> pd.Series:
+    """Per seed, ``other - reference`` of one KPI column; pairs with an undefined value left
+    out."""
+    a = runs[runs["scenario"] == reference].set_index("seed")[kpi]
+    b = runs[runs["scenario"] == other].set_index("seed")[kpi]
+    return (b - a).dropna()
+
+
+def better_count(runs: pd.DataFrame, kpi: str, reference: str, other: str) -> tuple[int, int]:
+    """In how many paired runs ``other`` did better than the reference, out of how many.
+
+    "Better" follows the declaration; for a descriptive KPI it counts "higher". A tie
+    is not better.
+    """
+    d = paired_differences(runs, kpi, reference, other)
+    sign = -1.0 if declaration(kpi).better == "lower" else 1.0
+    return int((sign * d > 0).sum()), int(len(d))
+
+
+# --- words -------------------------------------------------------------------------
+
+
+def number(x: float, lang: str, decimals: int | None = None) -> str:
+    """A number as people read it: no decimals from 10 on; Dutch separators in Dutch."""
+    if x is None or not math.isfinite(x):
+        return "-"
+    if decimals is None:
+        decimals = 0 if abs(x) >= 10 else 1
+    text = f"{x:,.{decimals}f}"
+    return text.translate(str.maketrans(",.", ".,")) if lang == "nl" else text
+
+
+def _unit_words(kpi: str, lang: str) -> tuple[str, str, str]:
+    """(level unit, word for up, word for down) of a KPI's headline."""
+    k = declaration(kpi)
+    if k.per_1000_year:
+        return t("per_1000", lang), t("more", lang), t("fewer", lang)
+    if k.unit == "days":
+        return t("days", lang), t("longer", lang), t("shorter", lang)
+    if k.is_share:
+        return "%", t("points_higher", lang), t("points_lower", lang)
+    return k.unit, t("more", lang), t("fewer", lang)
+
+
+def _scale(kpi: str, x: float) -> float:
+    return 100.0 * x if declaration(kpi).is_share else x
+
+
+def _signed(kpi: str, x: float, lang: str) -> str:
+    _, up, down = _unit_words(kpi, lang)
+    return f"{number(abs(_scale(kpi, x)), lang)} {up if x >= 0 else down}"
+
+
+def headline(kpi: str, tab: pd.DataFrame, runs: pd.DataFrame, other: str, lang: str) -> str:
+    """One sentence (Markdown) for one outcome: difference, likely range, paired count, level.
+
+    E.g. "Answered, per 1,000 residents a year: walk_in 12 more than vraagwijzer (likely
+    between 8 and 16 more); better in 28 of 30 paired runs. vraagwijzer: 890."
+    """
+    k = KPIS[kpi]
+    col = column(kpi)
+    rows = tab[(tab["kpi"] == col) & (tab["scenario"] == other)]
+    if rows.empty:
+        return ""
+    r = rows.iloc[0]
+    ref_row = tab[(tab["kpi"] == col) & (tab["scenario"] == r["reference"])].iloc[0]
+    unit, _, _ = _unit_words(kpi, lang)
+    d, lo, hi = r["diff_mean"], r["diff_ci_lo"], r["diff_ci_hi"]
+    head = f"**{k.label(lang)}** ({unit})" if unit != "%" else f"**{k.label(lang)}**"
+    if not math.isfinite(d):
+        return f"{head}: {t('no_pairs', lang)}"
+    text = f"{head}: {other} {_signed(kpi, d, lang)} {t('than', lang)} {r['reference']}"
+    if math.isfinite(lo) and math.isfinite(hi):
+        if (lo >= 0) == (hi >= 0):
+            _, up, down = _unit_words(kpi, lang)
+            word = up if lo >= 0 else down
+            a, b = sorted((abs(_scale(kpi, lo)), abs(_scale(kpi, hi))))
+            span = f"{number(a, lang)} {t('and', lang)} {number(b, lang)} {word}"
+        else:
+            span = f"{_signed(kpi, lo, lang)} {t('and', lang)} {_signed(kpi, hi, lang)}"
+        text += f" ({t('likely_between', lang)} {span})"
+    k_better, n_pairs = better_count(runs, col, r["reference"], other)
+    verb = t("better_in", lang) if k.better else t("higher_in", lang)
+    text += f"; {verb} {k_better} {t('of', lang)} {n_pairs} {t('paired_runs', lang)}. "
+    level = number(_scale(kpi, ref_row["mean"]), lang)
+    text += f"{r['reference']}: {level}{'%' if unit == '%' else ''}."
+    return text
+
+
+def headlines(tab: pd.DataFrame, runs: pd.DataFrame, request: Request, lang: str
+              ) -> list[str]:
+    """The headline sentences: each policy outcome, for each scenario against the first."""
+    others = [a.label for a in request.arms[1:]]
+    return [s for kpi in POLICY_OUTCOMES for o in others
+            if (s := headline(kpi, tab, runs, o, lang))]
+
+
+def display_table(tab: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The technical table beneath the headline: means, 95% CI, differences, significance."""
+    rows = []
+    for r in tab.itertuples():
+        name = r.kpi
+        k = declaration(name)
+        label = k.label(lang) + (f": {name.split('.', 1)[1]}" if k.by else "")
+        unit = "%" if k.is_share else k.unit
+        s = 100.0 if k.is_share else 1.0
+        ref = r.scenario == r.reference
+        rows.append({
+            t("col_outcome", lang): label, t("col_unit", lang): unit,
+            t("col_scenario", lang): r.scenario, "n": int(r.n),
+            t("col_mean", lang): number(s * r.mean, lang, 2),
+            "95% CI": f"{number(s * r.ci_lo, lang, 2)} – {number(s * r.ci_hi, lang, 2)}",
+            t("col_diff", lang): "" if ref else number(s * r.diff_mean, lang, 2),
+            t("col_diff_ci", lang): "" if ref else
+            f"{number(s * r.diff_ci_lo, lang, 2)} – {number(s * r.diff_ci_hi, lang, 2)}",
+            t("col_better", lang): "" if ref or not math.isfinite(r.better_in) else
+            f"{int(r.better_in)} / {int(r.n_pairs)}",
+            t("col_significant", lang): "" if ref else t("yes" if r.significant else "no", lang),
+        })
+    return pd.DataFrame(rows)
+
+
+def frames(view: View, request: Request, part: str) -> pd.DataFrame:
+    """The daily, waits or routes frames of the complete pairs, with scenario and replication."""
+    ok = _ok(view)
+    out = []
+    for r in complete_pairs(view, request):
+        for b, arm in enumerate(request.arms):
+            f = ok[(b, r)].get(part)
+            if f is not None and len(f):
+                out.append(f.assign(scenario=arm.label, replication=r))
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+
+
+def load_frame(daily: pd.DataFrame) -> pd.DataFrame:
+    """The daily frame with the caseload in use as a share of the team's slots."""
+    if daily.empty:
+        return daily
+    slots = daily["slots"].replace(0, np.nan)
+    return daily.assign(caseload_in_use=daily["active_cases"] / slots)

@@ -1,0 +1,168 @@
+"""The dashboard end to end in Debian's chromium, against the server on 127.0.0.1.
+
+These tests fail (never skip) when chromium is missing: CI installs it (.ci/run).
+Small comparisons (2 replications, 40 days) keep them quick.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import urllib.parse
+from pathlib import Path
+
+import pytest
+from dashboard_helpers import ROOT, served_dashboard
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import solara_assets  # noqa: E402
+
+from sim.kpis import KPIS  # noqa: E402
+
+SMALL = "replications=2&days=40"
+CDN = re.compile(r"/_solara/cdn/((?:@[^/]+/)?[^/@]+@[^/]+)/")
+
+
+@pytest.fixture(scope="module")
+def server():
+    with served_dashboard() as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.fail("Debian's chromium is missing: apt-get install chromium (.ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+class Tab:
+    """A browser tab that records every address it asks for and every failed response."""
+
+    def __init__(self, context):
+        self.page = context.new_page()
+        self.page.set_viewport_size({"width": 1300, "height": 2400})
+        self.urls: list[str] = []
+        self.failed: list[str] = []
+        self.page.on("request", lambda r: self.urls.append(r.url))
+        self.page.on("websocket", lambda ws: self.urls.append(ws.url))
+        self.page.on("response", lambda r: self.failed.append(f"{r.status} {r.url}")
+                     if r.status >= 400 else None)
+
+    def open(self, url: str, heading: str):
+        self.page.goto(url)
+        self.text(heading, 60)
+        return self
+
+    def text(self, text: str, timeout_s: float = 60):
+        self.page.get_by_text(text).first.wait_for(timeout=timeout_s * 1000)
+
+    def off_machine(self) -> list[str]:
+        """Addresses other than this machine's (blob: and data: stay in the browser)."""
+        out = []
+        for url in self.urls:
+            parts = urllib.parse.urlsplit(url)
+            if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname != "127.0.0.1":
+                out.append(url)
+        return out
+
+
+@pytest.fixture
+def tab(browser):
+    context = browser.new_context()
+    yield Tab(context)
+    context.close()
+
+
+def test_the_link_runs_its_comparison_offline_and_reproduces_its_choices(server, tab, tmp_path):
+    query = f"scenarios=rotterdam_vraagwijzer,schiedam_walk_in_triage&{SMALL}"
+    tab.open(f"{server}/compare?{query}", "Compare access scenarios")
+    tab.text("What changes", 120)
+    tab.page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    tab.page.screenshot(path=str(tmp_path / "compare.png"))
+    assert tab.page.get_by_text(f"/compare?{query}").count() >= 1, \
+        "expected the page's own link to carry the same choices"
+    assert tab.page.get_by_text("schiedam_walk_in_triage", exact=True).count() >= 1, \
+        "expected the second scenario chosen from the link"
+    assert not tab.off_machine(), f"expected no request to leave 127.0.0.1: {tab.off_machine()}"
+    asked = {m.group(1) for u in tab.urls if (m := CDN.search(u))}
+    assert asked and asked <= set(solara_assets.packages()), \
+        f"expected every front-end package asked for ({sorted(asked)}) to be in the list " \
+        f"scripts/solara_assets.py fills ({solara_assets.packages()})"
+    assert not tab.failed, f"expected every request to succeed: {tab.failed}"
+
+
+def test_a_changed_control_reruns_and_the_figure_updates(server, tab, tmp_path):
+    tab.open(f"{server}/compare?scenarios=rotterdam_vraagwijzer,schiedam_walk_in&{SMALL}",
+             "Compare access scenarios")
+    tab.text("What changes", 120)
+    figure = tab.page.locator(".js-plotly-plot").first
+    figure.wait_for(timeout=60_000)
+    assert "#2" not in figure.text_content()
+    tab.page.get_by_role("button", name="Add a scenario").click()
+    tab.page.get_by_role("button", name="Run the comparison").click()
+    tab.page.locator(".js-plotly-plot", has_text="schiedam_walk_in #2").first.wait_for(
+        timeout=120_000)
+    tab.page.screenshot(path=str(tmp_path / "compare-three.png"))
+    tab.page.get_by_role("button", name="Nederlands").click()
+    tab.text("Toegangsscenario's vergelijken", 30)
+
+
+def test_every_page_loads_and_answers_a_control(server, tab, tmp_path):
+    tab.open(f"{server}/elephant", "The elephant in the room")
+    street = tab.page.locator(".js-plotly-plot", has_text="With 5 who see it").first
+    street.wait_for(timeout=60_000)
+    assert "Day 0" in street.text_content()
+    tab.page.get_by_role("button", name="Next day").click()
+    tab.page.locator(".js-plotly-plot", has_text="Day 1").first.wait_for(timeout=30_000)
+    tab.page.screenshot(path=str(tmp_path / "elephant.png"))
+    tab.open(f"{server}/sweeps", "Only directories under the results root")
+    tab.page.screenshot(path=str(tmp_path / "sweeps.png"))
+    tab.open(f"{server}/about", "What each outcome means")
+    tab.text(KPIS["crises"].meaning_en)
+    tab.page.screenshot(path=str(tmp_path / "about.png"))
+    assert not tab.off_machine(), f"expected no request to leave 127.0.0.1: {tab.off_machine()}"
+
+
+def test_two_users_at_once_each_see_only_their_own_comparison(server, browser):
+    contexts = [browser.new_context(), browser.new_context()]
+    try:
+        a, b = (Tab(c) for c in contexts)
+        a.page.goto(f"{server}/compare?scenarios=rotterdam_vraagwijzer,schiedam_walk_in&{SMALL}")
+        b.page.goto(f"{server}/compare?scenarios=dordrecht_meeting_place,"
+                    f"vlaardingen_klussenbank&{SMALL}")
+        # the differences figure names the scenarios each user compared, and no others
+        for t, own, other in ((a, "schiedam_walk_in", "vlaardingen_klussenbank"),
+                              (b, "vlaardingen_klussenbank", "schiedam_walk_in")):
+            t.text("What changes", 180)
+            figure = t.page.locator(".js-plotly-plot", has_text=own).first
+            figure.wait_for(timeout=60_000)
+            assert other not in figure.text_content(), \
+                f"expected the user who compared {own} not to see {other}"
+            assert t.page.get_by_text(re.compile(f"{other} .* than")).count() == 0, \
+                f"expected no headline about {other} on the page of the user comparing {own}"
+    finally:
+        for c in contexts:
+            c.close()
+
+
+def test_the_asset_list_matches_what_the_served_page_names(server):
+    import urllib.request
+
+    with urllib.request.urlopen(f"{server}/compare", timeout=30) as r:
+        html = r.read().decode()
+    named = set(CDN.findall(html))
+    listed = set(solara_assets.packages())
+    assert named and named <= listed, f"expected the page's packages {sorted(named)} in " \
+        f"{sorted(listed)}"
+    cache = solara_assets.cache_dir()
+    missing = [p for p in listed if not (cache / p / "package.json").is_file()]
+    assert not missing, f"expected every listed package unpacked in {cache}: {missing}"
+    assert Path(cache).is_relative_to(Path(sys.prefix)), "expected the cache inside the venv"

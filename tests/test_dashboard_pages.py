@@ -1,0 +1,275 @@
+"""The dashboard's pages driven without a browser (``solara.render`` in a page context)."""
+
+from __future__ import annotations
+
+import ipyvuetify as v
+import plotly.graph_objects as go
+import pytest
+import solara
+from dashboard_helpers import page_context, wait_until
+
+from dashboards import compare
+from dashboards.choices import Choice, Choices
+
+
+@pytest.fixture
+def render():
+    """``render(element)`` in a fresh tab; the page is closed (unmounted) afterwards."""
+    with page_context():
+        opened = []
+
+        def _render(element):
+            box, rc = solara.render(element, handle_error=False)
+            opened.append(rc)
+            return rc
+
+        yield _render
+        for rc in opened:
+            rc.close()
+
+
+def _button(rc, text: str) -> v.Btn:
+    found = [b for b in rc.find(v.Btn).widgets if text in b.children]
+    assert len(found) == 1, f"expected one button {text!r}, found {len(found)}"
+    return found[0]
+
+
+def _figures(rc) -> list[go.FigureWidget]:
+    return [w for w in rc.find(go.FigureWidget).widgets]
+
+
+def _slider(rc, label: str):
+    return rc.find(v.Slider, label=label).widget
+
+
+def test_compare_change_a_control_run_and_the_figures_change(render):
+    rc = render(compare.Page())
+    _slider(rc, "Replications (paired runs)").v_model = 2
+    _slider(rc, compare.t("horizon", "en")).v_model = 40
+    assert compare.choices.value.days == 40 and compare.choices.value.replications == 2, \
+        "expected the sliders to set replications and horizon"
+    _button(rc, "Run the comparison").click()
+    wait_until(lambda: compare.snapshot.value and compare.snapshot.value.finished, 120,
+               "the first comparison to finish")
+    assert compare.snapshot.value.state == "done", "expected the batch to finish without errors"
+    wait_until(lambda: _figures(rc), 30, "figures on the page")
+    first = [f.to_dict()["data"] for f in _figures(rc)]
+
+    compare.choices.set(Choices((Choice("rotterdam_vraagwijzer"),
+                                 Choice("schiedam_walk_in_triage")), 2, 40))
+    _button(rc, "Run the comparison").click()
+    wait_until(lambda: compare.snapshot.value.finished
+               and compare.current.value[0].arms[1].label == "schiedam_walk_in_triage", 120,
+               "the second comparison to finish")
+
+    def changed():
+        now = [f.to_dict()["data"] for f in _figures(rc)]
+        return now and str(now) != str(first)
+
+    wait_until(changed, 30, "the figures to show the new comparison")
+
+
+def test_compare_cancel_stops_a_running_batch(render):
+    rc = render(compare.Page())
+    compare.choices.set(Choices((Choice("rotterdam_vraagwijzer"), Choice("schiedam_walk_in")),
+                                20, 730))
+    _button(rc, "Run the comparison").click()
+    wait_until(lambda: compare.snapshot.value and compare.snapshot.value.state == "running",
+               60, "the batch to start running")
+    _button(rc, "Cancel").click()
+    wait_until(lambda: compare.snapshot.value.state == "cancelled", 30,
+               "the batch to stop after cancel")
+    v_ = compare.snapshot.value
+    assert v_.done < v_.planned, f"expected cancel to stop the batch early, {v_.done} of " \
+        f"{v_.planned} runs done"
+
+
+def _street_titles(rc) -> list[str]:
+    return [f.layout.title.text for f in _figures(rc) if "Day " in (f.layout.title.text or "")]
+
+
+def test_elephant_steps_both_demos_and_a_switch_changes_the_chances(render):
+    from dashboards import elephant
+
+    rc = render(elephant.Page())
+    wait_until(lambda: len(_street_titles(rc)) == 2, 10, "two street figures")
+    assert all("Day 0" in title for title in _street_titles(rc)), "expected day 0 before a step"
+    _button(rc, "Next day").click()
+    wait_until(lambda: all("Day 1" in title for title in _street_titles(rc)), 10,
+               f"both demos on day 1, got {_street_titles(rc)}")
+
+    def chances() -> list[str]:
+        return [str(f.data[0].text) for f in _figures(rc) if f.data and f.data[0].text
+                and "%" in str(f.data[0].text)]
+
+    before = chances()
+    rc.find(v.Switch, label=elephant.t("direct_request", "en")).widget.v_model = True
+    assert elephant.setting.value.direct_request, "expected the switch to ask directly"
+    wait_until(lambda: chances() != before, 10, "the chances to act to change with a direct "
+               "request")
+    assert all("Day 0" in title for title in _street_titles(rc)), \
+        "expected a new setting to start the demos afresh"
+
+
+def test_elephant_play_runs_until_answered(render):
+    from dashboards import elephant
+
+    rc = render(elephant.Page())
+    rc.find(v.Slider, label=elephant.t("speed", "en")).widget.v_model = 10
+    _button(rc, "Play").click()
+    wait_until(lambda: sum("answered on day" in title for title in _street_titles(rc)) == 2,
+               60, "both demos to be answered while playing")
+
+
+def test_elephant_curve_builds_up_with_more_trials(render):
+    from dashboards import elephant
+
+    rc = render(elephant.Page())
+
+    def curve_title() -> str:
+        return next(f.layout.title.text for f in _figures(rc) if "trials" in
+                    (f.layout.title.text or ""))
+
+    wait_until(lambda: "500 trials" in curve_title(), 10, "the curve over 500 trials")
+    _button(rc, "Repeat 500 more times").click()
+    wait_until(lambda: "1000 trials" in curve_title(), 10, "the curve over 1000 trials")
+
+
+EXPERIMENT = """name = "{name}"
+description = "two team sizes"
+[base]
+scenario = "validation/mmc"
+[levers]
+"wijkteam.n_professionals" = [4, 6]
+{uncertainties}[design]
+kind = "grid"
+[run]
+replications = {replications}
+days = {days}
+warmup_days = 10
+"""
+
+
+@pytest.fixture
+def results_root(tmp_path, monkeypatch):
+    """A results root holding one small grid sweep."""
+    from sim.lab.experiment import experiment_from_text
+    from sim.lab.sweep import run_sweep
+
+    text = EXPERIMENT.format(name="tiny", replications=2, days=60, uncertainties=(
+        '[uncertainties]\n"needs.rate_per_resident_year" = { lo = 2.5, hi = 5.0, n = 3 }\n'))
+    root = tmp_path / "results"
+    run_sweep(experiment_from_text(text), root / "tiny", progress=False)
+    monkeypatch.setenv("SAMENSPEL_RESULTS_ROOT", str(root))
+    return root
+
+
+def test_sweeps_opens_a_directory_under_the_root_and_plots_a_kpi(render, results_root):
+    from dashboards import sweeps
+
+    rc = render(sweeps.Page())
+    rc.find(v.TextField, label="Results directory").widget.v_model = "tiny"
+    _button(rc, "Open").click()
+    wait_until(lambda: _figures(rc), 30, "a KPI figure after opening the sweep")
+    first = str(_figures(rc)[0].to_dict()["data"])
+    kpi = rc.find(v.Select, label="Outcome").widget
+    other = [k for k in kpi.items if k != kpi.v_model][0]
+    kpi.v_model = other
+    wait_until(lambda: str(_figures(rc)[0].to_dict()["data"]) != first, 10,
+               f"the figure to change when the outcome becomes {other}")
+
+
+def test_sweeps_refuses_a_directory_outside_the_root(render, results_root):
+    from dashboards import sweeps
+
+    rc = render(sweeps.Page())
+    rc.find(v.TextField, label="Results directory").widget.v_model = "../.."
+    _button(rc, "Open").click()
+    alerts = wait_until(lambda: [a for a in rc.find(v.Alert).widgets
+                                 if "must be a directory under the results root" in
+                                 str(a.children)], 10, "a refusal for a path outside the root")
+    assert str(results_root) in str(alerts[0].children), "expected the message to name the root"
+
+
+def test_a_failure_in_a_page_is_one_line_not_a_traceback(render):
+    from dashboards.common import Guard
+
+    @solara.component
+    def Broken():
+        clicked, set_clicked = solara.use_state(False)
+        if clicked:
+            raise ValueError("the model said no")
+        solara.Button("Break", on_click=lambda: set_clicked(True))
+
+    rc = render(Guard(children=[Broken()]))
+    _button(rc, "Break").click()
+    alerts = wait_until(lambda: rc.find(v.Alert).widgets, 10, "an error message")
+    text = str(alerts[0].children)
+    assert "ValueError: the model said no" in text and "Traceback" not in text, text
+
+
+def test_about_is_generated_from_the_declarations_in_the_tabs_language(render):
+    from dashboards import about
+    from dashboards.common import lang
+    from sim.kpis import KPIS
+
+    rc = render(about.Page())
+
+    def markdown() -> str:
+        return " ".join(w.template for w in rc.find(v.VuetifyTemplate).widgets)
+
+    wait_until(lambda: all(k.label_en in markdown() for k in KPIS.values()), 10,
+               "every KPI's English label on the page")
+    lang.set("nl")
+    wait_until(lambda: all(k.label_nl in markdown() for k in KPIS.values()), 10,
+               "every KPI's Dutch label after the switch")
+
+
+
+
+def _start_page(render, tmp_path, monkeypatch, replications: int, days: int):
+    from dashboards import sweeps
+
+    experiments = tmp_path / "experiments"
+    experiments.mkdir()
+    (experiments / "tiny_start.toml").write_text(
+        EXPERIMENT.format(name="tiny_start", replications=replications, days=days,
+                          uncertainties=""), encoding="utf-8")
+    monkeypatch.setenv("SAMENSPEL_EXPERIMENTS", str(experiments))
+    monkeypatch.setenv("SAMENSPEL_RESULTS_ROOT", str(tmp_path / "results"))
+    return render(sweeps.Page())
+
+
+def test_sweeps_starts_an_experiment_and_opens_its_results(render, tmp_path, monkeypatch):
+    rc = _start_page(render, tmp_path, monkeypatch, replications=2, days=30)
+    _button(rc, "Start").click()
+    wait_until(lambda: _figures(rc), 180, "the finished sweep opened with a KPI figure")
+    assert (tmp_path / "results" / "tiny_start" / "manifest.json").is_file()
+
+
+def test_sweeps_cancel_stops_a_started_sweep_which_can_resume(render, tmp_path, monkeypatch):
+    from dashboards import sweeps
+
+    rc = _start_page(render, tmp_path, monkeypatch, replications=40, days=400)
+    _button(rc, "Start").click()
+    out = tmp_path / "results" / "tiny_start"
+    wait_until(lambda: len(sweeps.part_ids(out / "runs")) >= 1, 180, "a first run written")
+    _button(rc, "Cancel").click()
+    wait_until(lambda: [w for w in rc.find(v.Html).widgets
+                        if "Stopped after" in str(w.children)], 60,
+               "the sweep to stop after cancel")
+    done = len(sweeps.part_ids(out / "runs"))
+    assert done < 80, f"expected cancel to stop the sweep early, {done} of 80 runs written"
+
+
+def test_sweeps_start_is_refused_while_another_writer_holds_the_directory(
+        render, tmp_path, monkeypatch):
+    from sim.lab.lock import results_lock
+
+    rc = _start_page(render, tmp_path, monkeypatch, replications=2, days=30)
+    with results_lock(tmp_path / "results" / "tiny_start", command="samenspel sweep elsewhere"):
+        _button(rc, "Start").click()
+        alerts = wait_until(lambda: [a for a in rc.find(v.Alert).widgets
+                                     if "samenspel sweep elsewhere" in str(a.children)], 120,
+                            "a one-line refusal naming the other writer")
+    assert "Traceback" not in str(alerts[0].children)
