@@ -5,7 +5,7 @@ the same code and with the same messages as the command line
 (:func:`sim.scenario.load_scenario`, :func:`sim.scenario.check_value`). The
 shareable link carries the choices::
 
-    /compare?scenarios=rotterdam_vraagwijzer,schiedam_walk_in&replications=10&days=730
+    /compare?scenarios=rotterdam_vraagwijzer,schiedam_walk_in&replications=10&days=365
             &set=1:wijkteam.n_professionals=8
 """
 
@@ -25,11 +25,12 @@ from .runner import Arm, Request
 
 MIN_ARMS, MAX_ARMS = 2, 4
 MAX_REPLICATIONS = 50
-#: Shortest horizon: its first half is warm-up, the second half is counted.
+#: Shortest horizon the page offers.
 MIN_DAYS = 20
 #: Longest horizon the page offers (ten years).
 MAX_DAYS = 3650
-DEFAULT_REPLICATIONS, DEFAULT_DAYS = 10, 730
+#: One year: runs start warm (ODD 5), so the whole horizon counts.
+DEFAULT_REPLICATIONS, DEFAULT_DAYS = 10, 365
 DEFAULT_PRESETS = ("rotterdam_vraagwijzer", "schiedam_walk_in")
 #: Parameters that are not a lever of a comparison (identity and horizon).
 NOT_EDITABLE = ("name", "description", "days", "start_date")
@@ -92,7 +93,13 @@ def build_request(choices: Choices) -> Request:
     days = check_int("compare", "days", choices.days, MIN_DAYS, MAX_DAYS)
     arms = tuple(Arm(label, load_scenario(c.preset, dict(c.edits)))
                  for label, c in zip(labels(choices), choices.arms, strict=True))
-    return Request(arms, replications, days, warmup_days=days // 2)
+    return Request(arms, replications, days, warmup_days=warmup_days(arms, days))
+
+
+def warmup_days(arms: tuple[Arm, ...], days: int) -> int:
+    """Days not counted: none when every scenario starts warm (ODD 5), otherwise the
+    first half of the horizon, while an empty team fills."""
+    return 0 if all(arm.scenario.start.warm for arm in arms) else days // 2
 
 
 def to_query(choices: Choices) -> str:

@@ -40,8 +40,10 @@ _WORDS: dict[str, tuple[str, str]] = {
     "source": ("source", "bron"),
     "replications": ("Replications (paired runs)", "Herhalingen (gepaarde runs)"),
     "days": ("days", "dagen"),
-    "horizon": ("Days simulated (the first half is warm-up, not counted)",
-                "Gesimuleerde dagen (de eerste helft is inloop en telt niet mee)"),
+    "horizon": ("Days simulated (from a warm start, every day counts; a cold start does "
+                "not count its first half)",
+                "Gesimuleerde dagen (na een warme start telt elke dag; een koude start telt "
+                "de eerste helft niet mee)"),
     "run": ("Run the comparison", "Vergelijking starten"),
     "cancel": ("Cancel", "Annuleren"),
     "upload": ("Upload a scenario (TOML)", "Scenario uploaden (TOML)"),
