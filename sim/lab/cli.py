@@ -178,10 +178,11 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from .integrity import read_results_manifest, verify
+    from .integrity import verify
+    from .manifest import read_manifest
 
     out = Path(args.dir)
-    read_results_manifest(out)  # no results there: one line, before pandas loads
+    read_manifest(out)  # no results there: one line, before pandas loads
     from .sweep import PART_DIRS
 
     scan, manifest = verify(out, PART_DIRS[:-1])

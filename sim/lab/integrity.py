@@ -18,7 +18,6 @@ Now:
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..scenario import InputError
+from .manifest import read_manifest
 
 #: Name prefix of the file a finished session merges its one-run parts into.
 COMPACTED = "compacted-"
@@ -33,8 +33,6 @@ COMPACTED = "compacted-"
 DAMAGED_DIR = "damaged"
 #: Files written once, before any run, checked like the parts.
 FIXED_FILES = ("experiment.toml", "design.parquet")
-#: What the ``format`` of a sweep's manifest starts with, in every version.
-SWEEP_FORMAT_PREFIX = "samenspel-sweep/"
 
 
 def sha256_file(path: Path) -> str:
@@ -215,31 +213,10 @@ def checksums(out: Path, folders: Iterable[str], known: dict[str, str]) -> dict[
     return found
 
 
-def read_results_manifest(out: Path) -> dict[str, Any]:
-    """The manifest of a results directory; an InputError when ``out`` is none."""
-    path = out / "manifest.json"
-    if not out.is_dir():
-        raise InputError("verify", "DIR", str(out), "is not a results directory (no such "
-                         "directory)")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("verify", "DIR", str(out), "is not a results directory (no "
-                         "manifest.json)") from None
-    except (OSError, ValueError) as err:
-        raise InputError("verify", "DIR", str(out), f"is not a results directory (unreadable "
-                         f"manifest.json: {err})") from None
-    if not isinstance(manifest, dict) or not str(manifest.get("format", "")).startswith(
-            SWEEP_FORMAT_PREFIX):
-        raise InputError("verify", "DIR", str(out), "is not a results directory (its "
-                         "manifest.json is not a samenspel sweep's)")
-    return manifest
-
-
 def verify(out: str | Path, folders: Iterable[str]) -> tuple[Scan, dict[str, Any]]:
     """Check a results directory's part ``folders`` against its manifest, changing nothing."""
     out = Path(out)
-    manifest = read_results_manifest(out)
+    manifest = read_manifest(out)
     recorded = manifest.get("parts") or {}
     if not isinstance(recorded, dict):
         raise InputError("verify", "DIR", str(out), "has a manifest.json whose parts are "
