@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run compare test bench check docs baseline clean
+.PHONY: run compare test bench check docs baseline validate clean
 
 # The dashboard's front-end files come from the npm registry into Solara's proxy cache
 # (scripts/solara_assets.py), so the pages work without internet.
@@ -41,6 +41,12 @@ check: $(STAMP)
 ## docs: regenerate the parameter and KPI tables in docs/ from sim/params.py and sim/kpis.py
 docs: $(STAMP)
 	$(BIN)/python -m sim.docgen
+
+## validate: docs/validation.md and its figures: queue-only runs against Erlang C, Cobham,
+##           Little and pooling; the elephant against Darley & Latane and the volunteer's
+##           dilemma. One line per check; exits non-zero if any check fails
+validate: $(STAMP)
+	$(BIN)/python -m sim validate --out docs
 
 ## baseline: rewrite the regression baseline (only on purpose, after a model change)
 baseline: $(STAMP)

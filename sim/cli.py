@@ -367,8 +367,9 @@ def registrars() -> list[Registrar]:
     """
     from . import dashboard_cli
     from .lab import cli as lab_cli
+    from .lab import validate
 
-    return [register, lab_cli.register, dashboard_cli.register]
+    return [register, lab_cli.register, validate.register, dashboard_cli.register]
 
 
 def build_parser() -> Parser:
