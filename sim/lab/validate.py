@@ -460,7 +460,8 @@ def _bystander_text(checks: list[Check], facts: dict[str, Any]) -> list[str]:
         "**Checked:** the share of people who act on the first day with 0 / 1 / 4 others "
         "aware, and the preset's exponent, **against** Darley & Latané (1968): 85 / 62 / 31% "
         f"and the least-squares fit of `p1 n^-t` to those shares (p1 = {facts['p1_fit']:.3f}, "
-        f"t = {facts['t_fit']:.3f}); **result:** {_verdict(checks, ('darley',))}.", "",
+        f"t = {facts['t_fit']:.3f}); **result:** {_verdict(checks, ('darley',))}; the "
+        f"model's shares miss the observed ones by {_rmse(facts):.3f} (root mean square).", "",
         *_table(checks, "darley"), "",
         "### Latency", "",
         "**Checked:** the model's latency with 1 and 4 others relative to alone, **against** "
@@ -493,6 +494,13 @@ def _bystander_text(checks: list[Check], facts: dict[str, Any]) -> list[str]:
         "diffusion of responsibility measured there carries over to neighbours who know each "
         "other.", "",
         f"![Bystander checks]({FIGURES[1]})", ""]
+
+
+def _rmse(facts: dict[str, Any]) -> float:
+    """Root mean square gap between the model's and the observed reporting shares."""
+    gaps = [facts["rows"][o.group_size]["p_individual"] - o.reported_before_end_of_fit
+            for o in theory.DARLEY_LATANE_1968]
+    return math.sqrt(sum(g * g for g in gaps) / len(gaps))
 
 
 def write_report(out: Path, checks: list[Check], facts: dict[str, Any], mode: str,
