@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -15,16 +16,48 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def wait_until(condition: Callable[[], object], timeout: float, what: str) -> object:
-    """Poll ``condition`` until it is truthy; fail with ``what`` after ``timeout`` seconds."""
+class Renders:
+    """Counts the render passes of every page in this process, and wakes those waiting.
+
+    A page's figures and titles change only in a render pass (a reactive value set from
+    a worker thread, a click, the play timer), so waiting for the next pass is waiting
+    for the page to change.
+    """
+
+    def __init__(self) -> None:
+        self.version = 0
+        self._cond = threading.Condition()
+
+    def passed(self) -> None:
+        with self._cond:
+            self.version += 1
+            self._cond.notify_all()
+
+    def wait(self, version: int, timeout: float) -> None:
+        """Block until a render pass after ``version``, or ``timeout`` seconds."""
+        with self._cond:
+            self._cond.wait_for(lambda: self.version != version, timeout)
+
+
+#: The render passes of the pages the tests render (see :func:`page_context`).
+RENDERS = Renders()
+
+
+def wait_until(condition: Callable[[], object], timeout: float, what: str,
+               changes: object = RENDERS) -> object:
+    """Wait until ``condition()`` is truthy, re-checking it each time ``changes`` signals
+    a change (``changes.version`` and ``changes.wait(version, timeout)``: a page's render
+    passes by default, or a batch); fail with ``what`` after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
+        version = changes.version
         value = condition()
         if value:
             return value
-        if time.monotonic() > deadline:
+        left = deadline - time.monotonic()
+        if left <= 0:
             raise AssertionError(f"expected within {timeout:g} s: {what}")
-        time.sleep(0.05)
+        changes.wait(version, left)
 
 
 @contextlib.contextmanager
@@ -34,15 +67,41 @@ def page_context() -> Iterator[object]:
     Importing the server makes Solara keep reactive values per tab, as when served.
     """
     import solara.server.starlette  # noqa: F401
+    from reacton.core import _RenderContext
     from solara.server import kernel, kernel_context
+
+    render_once = _RenderContext._render_once
+
+    def counted(self, *args, **kwargs):
+        try:
+            return render_once(self, *args, **kwargs)
+        finally:
+            RENDERS.passed()
 
     context = kernel_context.VirtualKernelContext(id="test-tab", kernel=kernel.Kernel(),
                                                   session_id="test-session")
+    _RenderContext._render_once = counted
     try:
         with context:
             yield context
     finally:
         context.close()
+        _RenderContext._render_once = render_once
+
+
+class Exited:
+    """The change a starting server can signal: its process ends. ``wait`` blocks on the
+    process (returning at once if it ends) for at most a twentieth of a second, so a
+    port that starts answering is tried again soon."""
+
+    version = 0
+
+    def __init__(self, proc: subprocess.Popen) -> None:
+        self.proc = proc
+
+    def wait(self, version: int, timeout: float) -> None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=min(timeout, 0.05))
 
 
 def free_port() -> int:
@@ -71,7 +130,7 @@ def served_dashboard(timeout: float = 120) -> Iterator[str]:
             return False
 
     try:
-        wait_until(up, timeout, f"the dashboard answers at {base}")
+        wait_until(up, timeout, f"the dashboard answers at {base}", changes=Exited(proc))
         yield base
     finally:
         proc.terminate()

@@ -159,7 +159,7 @@ def batches():
 
 def _finished(batch, timeout: float = 120):
     return wait_until(lambda: batch.view().finished and batch.view(), timeout,
-                      "the batch to finish")
+                      "the batch to finish", changes=batch)
 
 
 def test_a_batch_gives_paired_results_identical_to_direct_runs(batches):
@@ -173,7 +173,8 @@ def test_a_batch_gives_paired_results_identical_to_direct_runs(batches):
 
 def test_one_batch_at_a_time_with_places_in_the_queue_and_a_cache(batches):
     long = batches.submit(_request(replications=20, days=730))
-    wait_until(lambda: long.view().state == "running", 60, "the first batch to run")
+    wait_until(lambda: long.view().state == "running", 60, "the first batch to run",
+               changes=long)
     second = batches.submit(_request(replications=2, days=50))
     third = batches.submit(_request(replications=3, days=50))
     assert second.view().state == third.view().state == "queued"
