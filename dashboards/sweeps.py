@@ -16,7 +16,6 @@ continues it). Only the experiment files of the project
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -86,8 +85,8 @@ class Started:
     def progress(self) -> tuple[int, int]:
         """Runs written so far and runs planned (0 until the manifest exists)."""
         try:
-            planned = int(json.loads((self.out / "manifest.json").read_text())["planned"])
-        except (OSError, ValueError, KeyError):
+            planned = int(read_manifest(self.out)["planned"])
+        except (InputError, KeyError):
             planned = 0
         return len(part_ids(self.out / "runs")), planned
 
