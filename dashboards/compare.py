@@ -162,7 +162,8 @@ def EditsList(arm: Choice, language: str, set_arm):
     for key, value in arm.edits:
         spec = SPECS[key]
         with solara.Row(style={"align-items": "center"}):
-            solara.Text(f"{spec.label}: {preset.get(key)!r} → {value!r} {spec.unit}")
+            solara.Text(f"{spec.label_in(language)}: {preset.get(key)!r} → {value!r} "
+                        f"{spec.unit}")
             solara.Button(icon_name="mdi-close", icon=True, small=True,
                           on_click=lambda k=key: set_arm(arm.without(k)))
 
@@ -187,8 +188,8 @@ def ValueEditor(arm: Choice, language: str, set_arm):
     with solara.Details(t("change_value", language)):
         solara.Select(t("parameter", language), values=editable_keys(), value=key,
                       on_value=lambda k: (set_key(k), set_text("")))
-        solara.Markdown(f"**{spec.label}** — {spec.help}  \n{t('unit', language)}: {spec.unit}"
-                        f" · {t('allowed', language)}: {spec.allowed()} · default "
+        solara.Markdown(f"**{spec.label_in(language)}** — {spec.help}  \n{t('unit', language)}: "
+                        f"{spec.unit} · {t('allowed', language)}: {spec.allowed()} · default "
                         f"{spec.default!r}  \n{t('source', language)}: {spec.source}")
         if spec.choices or spec.type is bool:
             values = list(spec.choices) if spec.choices else ["true", "false"]

@@ -69,6 +69,26 @@ def test_compare_change_a_control_run_and_the_figures_change(render):
     wait_until(changed, 30, "the figures to show the new comparison")
 
 
+def test_compare_parameter_labels_follow_the_language_switch(render):
+    """The changed values are listed under the declared label of the tab's language."""
+    from dashboards.common import lang
+    from sim import SPECS
+
+    spec = SPECS["population.share_vulnerable"]
+    compare.choices.set(Choices((Choice("rotterdam_vraagwijzer", ((spec.key, 0.2),)),
+                                 Choice("schiedam_walk_in")), 2, 40))
+    rc = render(compare.Page())
+
+    def texts() -> str:
+        return " ".join(str(w.children) for w in rc.find(v.Html).widgets)
+
+    wait_until(lambda: f"{spec.label}: 0.12 → 0.2" in texts(), 10,
+               f"the English label {spec.label!r} beside the changed value")
+    lang.set("nl")
+    wait_until(lambda: f"{spec.label_nl}: 0.12 → 0.2" in texts(), 10,
+               f"the Dutch label {spec.label_nl!r} after the switch to NL")
+
+
 def test_compare_cancel_stops_a_running_batch(render):
     rc = render(compare.Page())
     compare.choices.set(Choices((Choice("rotterdam_vraagwijzer"), Choice("schiedam_walk_in")),

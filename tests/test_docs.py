@@ -38,6 +38,13 @@ def test_every_parameter_key_is_in_parameters_md():
     assert not missing, f"not in docs/parameters.md: {missing}"
 
 
+def test_every_parameter_has_a_dutch_label():
+    """The dashboard's NL switch shows ``label_nl``; a parameter declared without one would
+    show an empty control label in Dutch."""
+    missing = [key for key, spec in SPECS.items() if not spec.label_nl.strip()]
+    assert not missing, f"expected label_nl=... in sim/params.py for every parameter: {missing}"
+
+
 def test_every_parameter_key_is_in_the_odd_table():
     text = (DOCS / "ODD.md").read_text(encoding="utf-8")
     region = text.split(docgen.BEGIN_PARAMETERS, 1)[1].split(docgen.END_PARAMETERS, 1)[0]
