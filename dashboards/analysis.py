@@ -22,6 +22,7 @@ import pandas as pd
 from sim import code_version
 from sim.kpis import KPIS, POLICY_OUTCOMES, declaration, flat_names
 from sim.lab.compare import compare_runs
+from sim.lab.report import report_html
 from sim.lab.stats import excludes_zero
 from sim.results import scenario_hash
 
@@ -212,3 +213,16 @@ def load_frame(daily: pd.DataFrame) -> pd.DataFrame:
         return daily
     slots = daily["slots"].replace(0, np.nan)
     return daily.assign(caseload_in_use=daily["active_cases"] / slots)
+
+
+def report(view: View, request: Request, runs: pd.DataFrame, tab: pd.DataFrame,
+           lang: str) -> str:
+    """The lab's ``report.html`` of this comparison, from the tab's runs in memory: the same
+    page ``samenspel compare`` writes, with seeds, scenario hashes and code version."""
+    manifest = {"scenarios": [a.label for a in request.arms], "done": len(runs),
+                "failed": len(view.errors), "code_version": code_version(),
+                "settings": {"replications": request.replications,
+                             "master_seed": request.master_seed, "days": request.days,
+                             "warmup_days": request.warmup_days}}
+    return report_html(manifest, runs, tab, t("compare_title", lang),
+                       *(frames(view, request, part) for part in ("daily", "waits", "routes")))

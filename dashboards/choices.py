@@ -17,7 +17,7 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim import SPECS, InputError, list_presets, load_scenario
+from sim import SPECS, InputError, code_version, list_presets, load_scenario
 from sim.params import to_dict
 from sim.scenario import check_int, check_value, parse_value
 
@@ -174,7 +174,9 @@ def scenario_toml(request: Request, index: int) -> str:
 
     arm = request.arms[index]
     tree = to_dict(arm.scenario)
-    lines = [f"# {arm.label}: scenario hash {scenario_hash(arm.scenario)}"]
+    lines = [f"# {arm.label}: scenario hash {scenario_hash(arm.scenario)}",
+             f"# compared with seeds {request.seeds} over {request.days} days, code version "
+             f"{code_version()}"]
     tables: list[tuple[str, dict]] = []
 
     def emit(prefix: str, node: dict) -> None:

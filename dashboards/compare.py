@@ -326,7 +326,7 @@ def Results(request: Request, language: str):
     with solara.Details(t("table_title", language)):  # drawn only when opened
         solara.Text(t("table_note", language), style={"color": "grey"})
         solara.DataFrame(table, items_per_page=len(flat_names()))
-    Downloads(request, runs, tab, language)
+    Downloads(request, v, runs, tab, language)
 
 
 FIGURES = ("differences", "groups", "daily", "waits", "load", "routes")
@@ -401,7 +401,7 @@ def FigureDownloads(name: str, fig, request: Request, language: str):
 
 
 @solara.component
-def Downloads(request: Request, runs, tab, language: str):
+def Downloads(request: Request, v: View, runs, tab, language: str):
     stamp = _stamp(request)
 
     def runs_csv() -> bytes:
@@ -428,6 +428,9 @@ def Downloads(request: Request, runs, tab, language: str):
                             label=t("dl_runs_parquet", language))
         solara.FileDownload(table_csv, filename=f"comparison_{stamp}.csv",
                             label=t("dl_table", language))
+        solara.FileDownload(lambda: analysis.report(v, request, runs, tab, language).encode(),
+                            filename=f"report_{stamp}.html",
+                            label=t("dl_report", language))
         for i, arm in enumerate(request.arms):
             solara.FileDownload(lambda i=i: scenario_toml(request, i).encode(),
                                 filename=f"{arm.label.replace(' ', '_')}_"

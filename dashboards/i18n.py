@@ -128,6 +128,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "dl_runs_csv": ("Runs (CSV)", "Runs (CSV)"),
     "dl_runs_parquet": ("Runs (Parquet)", "Runs (Parquet)"),
     "dl_table": ("Comparison table (CSV)", "Vergelijkingstabel (CSV)"),
+    "dl_report": ("Report (report.html)", "Rapport (report.html)"),
     "dl_scenarios": ("Scenario files (TOML)", "Scenariobestanden (TOML)"),
     "dl_figure_png": ("Figure (PNG)", "Figuur (PNG)"),
     "dl_figure_svg": ("Figure (SVG)", "Figuur (SVG)"),

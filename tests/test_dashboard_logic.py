@@ -132,6 +132,9 @@ def test_a_downloaded_scenario_loads_back_to_the_same_scenario(tmp_path):
         path.write_text(scenario_toml(request, i), encoding="utf-8")
         assert scenario_hash(sim.load_scenario(path)) == scenario_hash(arm.scenario), \
             f"expected {arm.label} to load back unchanged"
+        head = scenario_toml(request, i).split("\n[", 1)[0]
+        assert str(request.seeds) in head and sim.code_version() in head, \
+            f"expected the file to name the seeds and code version, got {head!r}"
 
 
 def test_an_uploaded_scenario_becomes_its_preset_plus_changes_or_one_error_line():
@@ -169,6 +172,20 @@ def test_a_batch_gives_paired_results_identical_to_direct_runs(batches):
     direct = sim.run(request.arms[1].scenario, seed=request.seeds[1], days=40, warmup_days=20)
     assert view.results[(1, 1)]["kpis"]["answered"] == direct.summary["answered"], \
         "expected a worker's run to equal the same run here (same scenario and seed)"
+
+
+def test_the_report_download_is_the_labs_report_with_seed_hashes_and_code(batches):
+    request = _request(replications=2, days=40)
+    view = _finished(batches.submit(request))
+    runs = analysis.runs_frame(view, request)
+    doc = analysis.report(view, request, runs, analysis.table(runs, request), "en")
+    for arm in request.arms:
+        assert f"{arm.label} {scenario_hash(arm.scenario)}" in doc, \
+            f"expected the report to name {arm.label}'s scenario hash"
+    assert f"master seed {request.master_seed}" in doc and sim.code_version() in doc, \
+        "expected the report to name the master seed and the code version"
+    for div in ("kpi-differences", "daily-series", "waiting-times", "routes-sankey-0"):
+        assert f'id="{div}"' in doc, f"expected the lab's figure {div} in the report"
 
 
 def test_one_batch_at_a_time_with_places_in_the_queue_and_a_cache(batches):

@@ -59,6 +59,18 @@ def write_report(out: str | Path, table: pd.DataFrame, title: str = "Scenario co
     out = Path(out)
     manifest = read_manifest(out)
     runs = load_runs(out)
+    doc = report_html(manifest, runs, table, title, *(load_part(out, part, runs)
+                                                      for part in ("daily", "waits", "routes")))
+    path = out / "report.html"
+    atomic_write(path, lambda p: Path(p).write_text(doc, encoding="utf-8"))
+    return path
+
+
+def report_html(manifest: dict, runs: pd.DataFrame, table: pd.DataFrame, title: str,
+                daily: pd.DataFrame, waits: pd.DataFrame, routes: pd.DataFrame) -> str:
+    """The report as one offline HTML page, from runs held in memory (the dashboard's) or
+    read from a results directory (:func:`write_report`). ``manifest`` needs the keys a
+    sweep writes for scenarios, settings, runs done and failed and code version."""
     scenarios = list(manifest.get("scenarios") or dict.fromkeys(runs.get("scenario", [])))
     figures: list[tuple[str, str, Any]] = []
     if not table.empty:
@@ -66,14 +78,11 @@ def write_report(out: str | Path, table: pd.DataFrame, title: str = "Scenario co
         if len(scenarios) > 1:
             figures.append(("kpi-differences", "Paired differences",
                             kpi_differences(table)))
-    daily = load_part(out, "daily", runs)
     if not daily.empty:
         figures.append(("daily-series", "Daily series", daily_bands(daily, scenarios)))
-    waits = load_part(out, "waits", runs)
     if not waits.empty:
         figures.append(("waiting-times", "Waiting times by urgency",
                         waiting_boxes(waits, scenarios)))
-    routes = load_part(out, "routes", runs)
     if not routes.empty:
         for j, s in enumerate(scenarios):
             n_runs = int((runs["scenario"] == s).sum())
@@ -86,20 +95,24 @@ def write_report(out: str | Path, table: pd.DataFrame, title: str = "Scenario co
                            config={"displaylogo": False, "responsive": True})
         parts.append(f"<section><h2>{html.escape(heading)}</h2>{body}</section>")
     settings = manifest.get("settings", {})
+    hashes = ""
+    if "scenario_hash" in runs.columns and len(runs):
+        pairs = runs.drop_duplicates("scenario")[["scenario", "scenario_hash"]]
+        hashes = " Scenario hashes: " + "; ".join(
+            f"{html.escape(str(r.scenario))} {html.escape(str(r.scenario_hash))}"
+            for r in pairs.itertuples()) + "."
     meta = (f"Scenarios: {html.escape(', '.join(scenarios))}. Replications: "
             f"{settings.get('replications')} (master seed {settings.get('master_seed')}; "
             f"replication i uses the same seed in every scenario). Horizon: "
             f"{settings.get('days') or 'each scenario its own'} days, warm-up "
             f"{settings.get('warmup_days')} days. Runs done {manifest.get('done')}, failed "
             f"{manifest.get('failed')}. Code version "
-            f"{html.escape(str(manifest.get('code_version')))}; "
-            f"started {manifest.get('started')}.")
-    doc = (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-           f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>"
-           f"<h1>{html.escape(title)}</h1><p class='meta'>{meta}</p>"
-           f"<section><h2>Comparison table</h2>{_table_html(table)}"
-           "<p class='meta'>Bold: the paired interval excludes zero.</p></section>"
-           + "".join(parts) + "</body></html>\n")
-    path = out / "report.html"
-    atomic_write(path, lambda p: Path(p).write_text(doc, encoding="utf-8"))
-    return path
+            f"{html.escape(str(manifest.get('code_version')))}"
+            + (f"; started {manifest['started']}" if manifest.get("started") else "")
+            + f".{hashes}")
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>"
+            f"<h1>{html.escape(title)}</h1><p class='meta'>{meta}</p>"
+            f"<section><h2>Comparison table</h2>{_table_html(table)}"
+            "<p class='meta'>Bold: the paired interval excludes zero.</p></section>"
+            + "".join(parts) + "</body></html>\n")
