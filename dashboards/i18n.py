@@ -214,8 +214,30 @@ _WORDS: dict[str, tuple[str, str]] = {
     "sweeps_open": ("Open", "Openen"),
     "sweeps_none_found": ("No results under the root yet.", "Nog geen resultaten onder de map."),
     "sweeps_runs": ("Runs", "Runs"),
-    "sweeps_filter": ("Only scenario", "Alleen scenario"),
-    "sweeps_all": ("(all)", "(alle)"),
+    "sweeps_shown": ("{n} of {total} runs pass the filters",
+                     "{n} van {total} runs voldoen aan de filters"),
+    "sweeps_clear_filters": ("Clear filters", "Filters wissen"),
+    "sweeps_parallel": ("Parallel coordinates", "Parallelle coördinaten"),
+    "sweeps_sensitivity": ("Sensitivity", "Gevoeligheid"),
+    "sweeps_sensitivity_morris": (
+        "Morris screening (SALib, over every run): mu* is the mean absolute elementary "
+        "effect, with a bootstrap 95% interval; it ranks the factors.",
+        "Morris-screening (SALib, over alle runs): mu* is het gemiddelde absolute "
+        "elementaire effect, met een bootstrap-95%-interval; het rangschikt de factoren."),
+    "sweeps_sensitivity_sobol": (
+        "Sobol indices (SALib, over every run): ST is the total-order index, the share of "
+        "the outcome's variance a factor has a part in, with a bootstrap 95% interval.",
+        "Sobol-indices (SALib, over alle runs): ST is de totale index, het deel van de "
+        "variantie waarin een factor een rol speelt, met een bootstrap-95%-interval."),
+    "sweeps_sensitivity_grid": (
+        "Standardized regression coefficients (over every run) with bootstrap 95% "
+        "intervals: the change of the outcome, in standard deviations, per standard "
+        "deviation of a factor. They rank the factors only when R² is high.",
+        "Gestandaardiseerde regressiecoëfficiënten (over alle runs) met bootstrap-95%-"
+        "intervallen: de verandering van de uitkomst, in standaarddeviaties, per "
+        "standaarddeviatie van een factor. Ze rangschikken alleen bij een hoge R²."),
+    "sweeps_no_sensitivity": ("No sensitivity indices for this sweep.",
+                              "Geen gevoeligheidsindices voor deze verkenning."),
     "sweeps_kpi": ("Outcome", "Uitkomst"),
     "sweeps_x": ("Along", "Langs"),
     "sweeps_colour": ("Colour by", "Kleur naar"),

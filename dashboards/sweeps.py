@@ -36,6 +36,7 @@ from sim.lab.analyse import threshold_crossing
 from sim.lab.manifest import read_manifest
 from sim.lab.sweep import load_runs, part_ids
 
+from . import sweep_views as views
 from .common import failure_message, lang
 from .i18n import t
 
@@ -240,29 +241,39 @@ def StartSweep(root: Path, language: str, on_done):
 def Explore(path: Path, manifest: dict, runs: pd.DataFrame, language: str):
     kpis = [k for k in manifest.get("kpis", []) if k in runs.columns]
     swept = [f for f in factors(manifest) if f in runs.columns] or ["replication"]
-    scenario, set_scenario = solara.use_state(None)
+    filters, set_filters = solara.use_state({})
     kpi, set_kpi = solara.use_state(kpis[0] if kpis else None)
     x, set_x = solara.use_state(swept[0])
     colour, set_colour = solara.use_state(None)
     threshold, set_threshold = solara.use_state(None)
-    shown = runs if scenario is None else runs[runs["scenario"] == scenario]
+    shown = solara.use_memo(lambda: views.apply_filters(runs, filters), [runs, filters])
+    figure = solara.use_memo(lambda: len(shown) and kpi and kpi_figure(shown, kpi, x, colour),
+                             [shown, kpi, x, colour])
+
+    def choose_kpi(k: str) -> None:
+        """The outcome's own range filter goes with it."""
+        set_filters({c: v for c, v in filters.items() if c != kpi})
+        set_kpi(k)
+
     solara.Markdown(f"**{path.name}**: {len(runs)} runs, code {manifest.get('code_version')}")
     solara.Markdown(f"## {t('sweeps_runs', language)}")
-    scenarios = sorted(runs["scenario"].unique())
-    solara.Select(t("sweeps_filter", language), values=[t("sweeps_all", language), *scenarios],
-                  value=scenario or t("sweeps_all", language),
-                  on_value=lambda s: set_scenario(None if s == t("sweeps_all", language) else s))
+    views.RunFilters(runs, ["scenario", *swept, *([kpi] if kpi else [])], filters,
+                     set_filters, language)
+    solara.Text(t("sweeps_shown", language, n=len(shown), total=len(runs)))
     solara.DataFrame(shown, items_per_page=10)
     if kpi is None:
         return
     with solara.Row(style={"flex-wrap": "wrap"}):
-        solara.Select(t("sweeps_kpi", language), values=kpis, value=kpi, on_value=set_kpi)
+        solara.Select(t("sweeps_kpi", language), values=kpis, value=kpi, on_value=choose_kpi)
         solara.Select(t("sweeps_x", language), values=swept, value=x, on_value=set_x)
         others = [t("sweeps_none", language), "scenario", *[f for f in swept if f != x]]
         solara.Select(t("sweeps_colour", language), values=others,
                       value=colour or t("sweeps_none", language),
                       on_value=lambda c: set_colour(None if c == t("sweeps_none", language) else c))
-    solara.FigurePlotly(kpi_figure(shown, kpi, x, colour))
+    if figure:
+        solara.FigurePlotly(figure)
+        views.Parallel(shown, swept, kpi, language)
+    views.Sensitivity(path, manifest, runs, swept, kpi, language)
     solara.Markdown(f"## {t('sweeps_crossings', language)}")
     solara.InputFloat(t("sweeps_threshold", language), value=threshold, on_value=set_threshold,
                       optional=True)

@@ -199,6 +199,76 @@ def test_sweeps_opens_a_directory_under_the_root_and_plots_a_kpi(render, results
                f"the figure to change when the outcome becomes {other}")
 
 
+def _open_sweep(render, name: str):
+    from dashboards import sweeps
+
+    rc = render(sweeps.Page())
+    rc.find(v.TextField, label="Results directory").widget.v_model = name
+    _button(rc, "Open").click()
+    return rc
+
+
+def _figure(rc, title: str):
+    found = [f for f in _figures(rc) if (f.layout.title.text or "").startswith(title)]
+    return found[0] if found else None
+
+
+def test_sweeps_filters_narrow_the_runs_and_the_figures(render, results_root):
+    rc = _open_sweep(render, "tiny")
+    parallel = wait_until(lambda: _figure(rc, "Parallel coordinates"), 30,
+                          "parallel coordinates after opening the sweep")
+    dims = [d.label for d in parallel.data[0].dimensions]
+    assert dims[:2] == ["wijkteam.n_professionals", "needs.rate_per_resident_year"] and \
+        len(parallel.data[0].dimensions[0].values) == 12, \
+        f"expected one line per run (2 x 3 points x 2 replications) through both factors: {dims}"
+
+    def texts() -> str:
+        return " ".join(str(w.children) for w in rc.find(v.Html).widgets)
+
+    assert "12 of 12 runs" in texts(), "expected every run shown before filtering"
+    rc.find(v.Select, label="wijkteam.n_professionals").widget.v_model = ["4"]
+    wait_until(lambda: "6 of 12 runs" in texts(), 10, "the filter to keep the 6 runs of 4 "
+               "professionals")
+    wait_until(lambda: len(_figure(rc, "Parallel coordinates").data[0].dimensions[0].values)
+               == 6, 10, "the parallel coordinates to show only the 6 filtered runs")
+
+
+def test_sweeps_shows_the_labs_sensitivity_indices_with_intervals(render, results_root):
+    """A grid gets standardized regression coefficients: more needs mean a longer waiting
+    list (positive), more professionals a shorter one (negative)."""
+    rc = _open_sweep(render, "tiny")
+    kpi = rc.find(v.Select, label="Outcome").widget
+    kpi.v_model = "waitlist_end"
+    fig = wait_until(lambda: _figure(rc, "Sensitivity: "), 30, "a sensitivity figure")
+    wait_until(lambda: "SRC" in _figure(rc, "Sensitivity: ").layout.title.text
+               and "aiting" in _figure(rc, "Sensitivity: ").layout.title.text, 10,
+               "the figure of waitlist_end's coefficients")
+    fig = _figure(rc, "Sensitivity: ")
+    src = dict(zip(fig.data[0].y, fig.data[0].x, strict=True))
+    assert src["needs.rate_per_resident_year"] > 0 > src["wijkteam.n_professionals"], \
+        f"expected more needs to lengthen the waiting list and more staff to shorten it: {src}"
+    assert all(u >= 0 for u in fig.data[0].error_x.array) and \
+        all(m >= 0 for m in fig.data[0].error_x.arrayminus), "expected an interval per index"
+
+
+def test_sweeps_shows_morris_indices_of_a_sampled_design(render, tmp_path, monkeypatch):
+    from sim.lab.experiment import experiment_from_text
+    from sim.lab.sweep import run_sweep
+
+    text = EXPERIMENT.format(name="screen", replications=1, days=40, uncertainties=(
+        '[uncertainties]\n"needs.rate_per_resident_year" = { lo = 2.5, hi = 5.0 }\n'
+        '"wijkteam.case_duration_days_mean" = { lo = 0.5, hi = 1.0 }\n')).replace(
+        '[levers]\n"wijkteam.n_professionals" = [4, 6]\n', "").replace(
+        'kind = "grid"', 'kind = "morris"\nn = 4\nlevels = 4')
+    run_sweep(experiment_from_text(text), tmp_path / "screen", progress=False)
+    monkeypatch.setenv("SAMENSPEL_RESULTS_ROOT", str(tmp_path))
+    rc = _open_sweep(render, "screen")
+    fig = wait_until(lambda: _figure(rc, "Sensitivity: "), 30, "a sensitivity figure")
+    assert "mu*" in fig.layout.title.text and sorted(fig.data[0].y) == [
+        "needs.rate_per_resident_year", "wijkteam.case_duration_days_mean"], \
+        f"expected SALib's mu* for both factors: {fig.layout.title.text}, {fig.data[0].y}"
+
+
 def test_sweeps_refuses_a_directory_outside_the_root(render, results_root):
     from dashboards import sweeps
 

@@ -138,3 +138,39 @@ def test_threshold_needs_a_grid_and_analyse_needs_a_sweep(tmp_path: Path) -> Non
     assert code == 2 and "needs a grid design" in stderr, stderr
     code, _, stderr = run_cli(["analyse", str(tmp_path)])
     assert code == 2 and "no manifest.json" in stderr, stderr
+
+
+def test_regression_sensitivity_recovers_known_coefficients_with_intervals() -> None:
+    """y = 3 a + 0 b + noise with a, b independent uniform on [0, 1] and noise sd 0.2: the
+    SRC of a is 3 sd(a) / sd(y) = 3 sqrt(1/12) / sqrt(9/12 + 0.04), its interval holds it;
+    b's interval covers 0; R^2 is the explained share."""
+    import numpy as np
+    import pandas as pd
+
+    from sim.lab.analyse import regression_sensitivity
+
+    rng = np.random.default_rng(5)
+    a, b = rng.uniform(0, 1, 400), rng.uniform(0, 1, 400)
+    y = 3 * a + rng.normal(0, 0.2, 400)
+    runs = pd.DataFrame({"scenario": "s", "a": a, "b": b, "policy_name": "x", "y": y})
+    table = regression_sensitivity(runs, ["a", "b", "policy_name"], "y", n_boot=300)
+    rows = table.set_index("factor")
+    expected = 3 * np.sqrt(1 / 12) / np.sqrt(9 / 12 + 0.2**2)
+    assert list(rows.index) == ["a", "b"], f"expected the numeric factors only: {rows.index}"
+    assert rows.loc["a", "src_lo"] < expected < rows.loc["a", "src_hi"], \
+        f"expected a's interval to hold {expected:.3f}: {rows.loc['a'].to_dict()}"
+    assert rows.loc["b", "src_lo"] < 0 < rows.loc["b", "src_hi"], \
+        f"expected b's interval to cover 0: {rows.loc['b'].to_dict()}"
+    assert abs(rows.loc["a", "r2"] - np.corrcoef(a, y)[0, 1] ** 2) < 0.01, \
+        "expected R^2 to be the share of variance the fit explains"
+
+
+def test_regression_sensitivity_says_why_it_cannot_rank() -> None:
+    import pandas as pd
+
+    from sim.lab.analyse import regression_sensitivity
+
+    runs = pd.DataFrame({"scenario": "s", "a": [1.0] * 5, "y": [1.0, 2, 3, 4, 5]})
+    table = regression_sensitivity(runs, ["a"], "y")
+    assert table["factor"].isna().all() and "no numeric factor varies" in table["note"][0], \
+        f"expected one row saying no factor varies: {table.to_dict('records')}"
