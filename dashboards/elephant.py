@@ -25,6 +25,12 @@ from .i18n import t
 
 PRESET = "validation/darley_latane"
 MAX_SHOWN = 30  # people drawn around the person in need
+#: The street around the person in need: those of it who have not noticed the need are
+#: unaware; they cannot act and do not count among the ``n`` who see it (the model's rule).
+STREET = 12
+#: Colours of the four states of a person, in the order a need is met.
+COLOURS = {"unaware": "#9e9e9e", "aware": "#1f77b4", "hesitating": "#ff7f0e",
+           "acting": "#2ca02c"}
 TRIALS_STEP = 500
 CURVE_SIZES = (1, 2, 3, 4, 5, 6, 8, 10, 15, 20)
 
@@ -54,32 +60,42 @@ setting = solara.reactive(Setting())
 presenting = solara.reactive(False)
 
 
-def street(demo: ElephantDemo, title: str, language: str) -> go.Figure:
-    """The person in need in the middle, the people who see it around, coloured by state."""
-    people = demo.bystanders[:MAX_SHOWN]
-    p1 = demo.p1
+def state_of(person: dict | None, p1: float) -> str:
+    """unaware (has not noticed: ``None``), acting, hesitating (the others who see it
+    lower the own chance below what one would do alone) or aware."""
+    if person is None:
+        return "unaware"
+    if person["acted"]:
+        return "acting"
+    return "hesitating" if person["p_today"] < p1 - 1e-12 else "aware"
+
+
+def street(demo: ElephantDemo, title: str, language: str, big: bool = False) -> go.Figure:
+    """The person in need in the middle and the street around, coloured by state: the
+    people who see the need first, then the neighbours who have not noticed it."""
+    aware = demo.bystanders[:MAX_SHOWN]
+    people = aware + [None] * max(0, min(STREET, MAX_SHOWN) - len(aware))
     xs, ys, colors, texts = [], [], [], []
     for i, b in enumerate(people):
         angle = 2 * math.pi * i / max(len(people), 1)
         xs.append(math.cos(angle))
         ys.append(math.sin(angle))
-        if b["acted"]:
-            state, color = t("acting", language), "#2ca02c"
-        elif b["p_today"] < p1 - 1e-12:
-            state, color = t("hesitating", language), "#ff7f0e"
-        else:
-            state, color = t("aware", language), "#1f77b4"
-        colors.append(color)
+        state = state_of(b, demo.p1)
+        colors.append(COLOURS[state])
+        if b is None:
+            texts.append(t(state, language))
+            continue
         marks = "".join(m for m, on in (("✉", b["direct"]), ("★", b["owner"]), ("♥", b["tie"]))
                         if on)
-        texts.append(f"{marks} {state}<br>{b['p_today']:.0%}")
+        texts.append(f"{marks} {t(state, language)}<br>{b['p_today']:.0%}")
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers+text", text=texts,
                              textposition="bottom center", hoverinfo="text",
-                             marker={"size": 26, "color": colors}, showlegend=False))
+                             marker={"size": 34 if big else 26, "color": colors},
+                             showlegend=False))
     need_color = "#2ca02c" if demo.answered else "#d62728"
     fig.add_trace(go.Scatter(x=[0], y=[0], mode="markers+text", text=[t("in_need", language)],
-                             textposition="middle center", marker={"size": 60,
+                             textposition="middle center", marker={"size": 80 if big else 60,
                                                                    "color": need_color},
                              textfont={"color": "white"}, hoverinfo="skip", showlegend=False))
     status = (t("answered_on", language, day=demo.answered_day) if demo.answered
@@ -87,8 +103,18 @@ def street(demo: ElephantDemo, title: str, language: str) -> go.Figure:
     fig.update_layout(title=f"{title}: {t('day_n', language, day=demo.day)}, {status}",
                       xaxis={"visible": False, "range": [-1.6, 1.6]},
                       yaxis={"visible": False, "range": [-1.6, 1.6], "scaleanchor": "x"},
-                      height=420, template="plotly_white", margin={"l": 10, "r": 10})
+                      height=560 if big else 420, template="plotly_white",
+                      font={"size": 20 if big else 12}, margin={"l": 10, "r": 10})
     return fig
+
+
+@solara.component
+def Legend(language: str):
+    """What the colours of the street mean, in the words of the page's language."""
+    solara.Markdown(" &nbsp; ".join(
+        f"<span style='color:{colour}'>●</span> {t(state, language)}"
+        for state, colour in COLOURS.items()) + " &nbsp; ✉ " + t("direct_request", language)
+        + " &nbsp; ★ " + t("named_owner", language) + " &nbsp; ♥ " + t("familiar", language))
 
 
 def curve(s: Setting, trials: int, language: str) -> go.Figure:
@@ -184,8 +210,9 @@ def Page():
             solara.Button(t("restart", language), icon_name="mdi-restart",
                           on_click=lambda: set_restarts(restarts + 1))
         with solara.Columns([1, 1]):
-            solara.FigurePlotly(street(demos[0], t("alone", language), language))
-            solara.FigurePlotly(street(demos[1], t("with_n", language, n=s.n), language))
+            solara.FigurePlotly(street(demos[0], t("alone", language), language, big))
+            solara.FigurePlotly(street(demos[1], t("with_n", language, n=s.n), language, big))
+        Legend(language)
         if big:
             solara.Info(f"{t('notice', language)}: {t('notice_text', language)}")
             solara.Info(f"{t('try', language)}: {t('try_text', language)}")

@@ -162,6 +162,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "answered_on": ("answered on day {day}", "beantwoord op dag {day}"),
     "still_open": ("nobody has acted yet", "nog niemand heeft iets gedaan"),
     "in_need": ("in need", "hulpvraag"),
+    "unaware": ("has not noticed", "heeft het niet gezien"),
     "aware": ("sees it", "ziet het"),
     "hesitating": ("hesitates", "aarzelt"),
     "acting": ("acts", "doet iets"),

@@ -131,6 +131,37 @@ def test_elephant_steps_both_demos_and_a_switch_changes_the_chances(render):
         "expected a new setting to start the demos afresh"
 
 
+def test_elephant_street_shows_who_is_unaware_aware_hesitating_or_acting(render):
+    """Alone: one person sees the need, the rest of the street has not noticed; with n:
+    n see it and hesitate (diffusion), the others are unaware. Presentation mode adds the
+    captions and larger type."""
+    from dashboards import elephant
+
+    rc = render(elephant.Page())
+    wait_until(lambda: len(_street_titles(rc)) == 2, 10, "two street figures")
+
+    def states(title: str) -> list[str]:
+        fig = next(f for f in _figures(rc) if (f.layout.title.text or "").startswith(title))
+        return [text.split("<br>")[0].strip() for text in fig.data[0].text]
+
+    n = elephant.setting.value.n
+    alone, group = states("Alone"), states(f"With {n}")
+    assert alone.count("has not noticed") == elephant.STREET - 1 and alone.count("sees it") \
+        == 1, f"expected one aware person in a street of {elephant.STREET}: {alone}"
+    assert group.count("has not noticed") == elephant.STREET - n and \
+        group.count("hesitates") == n, f"expected {n} hesitating and the rest unaware: {group}"
+
+    def alerts() -> str:
+        return str([a.children for a in rc.find(v.Alert).widgets])
+
+    assert "What to notice" not in alerts(), "expected the captions only when presenting"
+    rc.find(v.Switch, label="Presentation mode").widget.v_model = True
+    wait_until(lambda: "What to notice" in alerts() and "What to try" in alerts()
+               and all(f.layout.font.size == 20 for f in _figures(rc)
+                       if (f.layout.title.text or "").startswith("Alone")), 10,
+               "the captions and large type in presentation mode")
+
+
 def test_elephant_play_runs_until_answered(render):
     from dashboards import elephant
 
