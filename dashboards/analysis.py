@@ -14,6 +14,8 @@ misread (Hoekstra et al. 2014); they stay in the table beneath.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -58,6 +60,32 @@ def runs_frame(view: View, request: Request) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*META, *flat_names()])
 
 
+@dataclass(eq=False)
+class Computed:
+    """What the compare page shows of a batch's complete pairs: the runs, the table, and
+    what is made from them once per key (a figure or the sentences in one language).
+
+    Made in the tab's watch thread, not in a render: a render holds the page, so a click
+    would wait behind it.
+    """
+
+    view: View
+    runs: pd.DataFrame
+    table: pd.DataFrame
+    _made: dict[Any, Any] = field(default_factory=dict)
+
+    def made(self, key: Any, build: Callable[[], Any]) -> Any:
+        if key not in self._made:
+            self._made[key] = build()
+        return self._made[key]
+
+
+def compute(view: View, request: Request) -> Computed | None:
+    """The runs and table of a view's complete pairs; None before the first pair."""
+    runs = runs_frame(view, request)
+    return None if runs.empty else Computed(view, runs, table(runs, request))
+
+
 def column(kpi: str) -> str:
     """The runs column a headline reads: a declared count's per-1,000 companion, else itself."""
     return f"{kpi}_per_1000_year" if KPIS[kpi].per_1000_year else kpi
@@ -67,29 +95,41 @@ def table(runs: pd.DataFrame, request: Request) -> pd.DataFrame:
     """The paired comparison of every KPI, with the paired runs in which each did better."""
     labels = [a.label for a in request.arms]
     tab = compare_runs(runs, scenarios=labels)
-    tab["better_in"] = [better_count(runs, r.kpi, r.reference, r.scenario)[0]
+    diffs = {other: paired_frame(runs, labels[0], other) for other in labels[1:]}
+    tab["better_in"] = [wins(diffs[r.scenario][r.kpi].dropna(), r.kpi)[0]
                         if r.scenario != r.reference else math.nan for r in tab.itertuples()]
     tab["significant"] = [excludes_zero(r) for r in tab.itertuples()]
     return tab
 
 
+def paired_frame(runs: pd.DataFrame, reference: str, other: str) -> pd.DataFrame:
+    """Per seed (rows) and KPI column, ``other - reference``; NaN where a pair is incomplete
+    or a value undefined. All KPIs at once: per KPI it would cost the page a render's time."""
+    cols = [c for c in runs.columns if c not in META]
+    a = runs[runs["scenario"] == reference].set_index("seed")[cols]
+    b = runs[runs["scenario"] == other].set_index("seed")[cols]
+    return b - a
+
+
 def paired_differences(runs: pd.DataFrame, kpi: str, reference: str, other: str) -> pd.Series:
     """Per seed, ``other - reference`` of one KPI column; pairs with an undefined value left
     out."""
-    a = runs[runs["scenario"] == reference].set_index("seed")[kpi]
-    b = runs[runs["scenario"] == other].set_index("seed")[kpi]
-    return (b - a).dropna()
+    return paired_frame(runs[["scenario", "seed", kpi]], reference, other)[kpi].dropna()
 
 
-def better_count(runs: pd.DataFrame, kpi: str, reference: str, other: str) -> tuple[int, int]:
-    """In how many paired runs ``other`` did better than the reference, out of how many.
+def wins(d: pd.Series, kpi: str) -> tuple[int, int]:
+    """Of paired differences ``d`` (other - reference), how many are better, out of how many.
 
     "Better" follows the declaration; for a descriptive KPI it counts "higher". A tie
     is not better.
     """
-    d = paired_differences(runs, kpi, reference, other)
     sign = -1.0 if declaration(kpi).better == "lower" else 1.0
     return int((sign * d > 0).sum()), int(len(d))
+
+
+def better_count(runs: pd.DataFrame, kpi: str, reference: str, other: str) -> tuple[int, int]:
+    """In how many paired runs ``other`` did better than the reference, out of how many."""
+    return wins(paired_differences(runs, kpi, reference, other), kpi)
 
 
 # --- words -------------------------------------------------------------------------

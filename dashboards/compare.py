@@ -38,13 +38,13 @@ from .choices import (
 )
 from .common import guarded, lang
 from .i18n import t
-from .runner import Batch, Request, View, queue
+from .runner import Batch, Request, queue
 
 # One value per tab (see dashboards.common); defaults are immutable.
 choices = solara.reactive(Choices())
 current = solara.reactive(None)  # (Request, Batch) of this tab's last comparison
 snapshot = solara.reactive(None)  # the last View of that batch, for its progress
-shown = solara.reactive(None)  # the View whose results are on screen (updated less often)
+shown = solara.reactive(None)  # analysis.Computed of the results on screen (updated less often)
 #: Seconds between two updates of the results while runs go on (each costs a render).
 RESULTS_EVERY_S = 2.0
 problem = solara.reactive("")  # one line: why the choices cannot run
@@ -141,11 +141,16 @@ def ArmCard(i: int, arm: Choice, presets: list[str], language: str, set_arm, rem
             removable: bool):
     title = f"{t('scenario', language)} {i + 1}" + (f" ({t('reference', language)})"
                                                     if i == 0 else "")
+    editing, set_editing = solara.use_state(False)
     with solara.Card(title, style={"min-width": "340px", "max-width": "560px"}):
         solara.Select(t("scenario", language), values=presets, value=arm.preset,
                       on_value=lambda p: set_arm(i, Choice(p, arm.edits)))
         EditsList(arm, language, lambda a: set_arm(i, a))
-        ValueEditor(arm, language, lambda a: set_arm(i, a))
+        # made only when opened: a card added or removed then costs the page few widgets
+        solara.Button(t("change_value", language), icon_name="mdi-pencil", text=True,
+                      on_click=lambda: set_editing(not editing))
+        if editing:
+            ValueEditor(arm, language, lambda a: set_arm(i, a))
         if removable:
             solara.Button(t("remove", language), on_click=lambda: remove_arm(i), text=True,
                           icon_name="mdi-delete")
@@ -185,21 +190,20 @@ def ValueEditor(arm: Choice, language: str, set_arm):
         set_arm(arm.with_edit(key, parse_edit(key, text)))
         set_text("")
 
-    with solara.Details(t("change_value", language)):
-        solara.Select(t("parameter", language), values=editable_keys(), value=key,
-                      on_value=lambda k: (set_key(k), set_text("")))
-        solara.Markdown(f"**{spec.label_in(language)}** — {spec.help}  \n{t('unit', language)}: "
-                        f"{spec.unit} · {t('allowed', language)}: {spec.allowed()} · default "
-                        f"{spec.default!r}  \n{t('source', language)}: {spec.source}")
-        if spec.choices or spec.type is bool:
-            values = list(spec.choices) if spec.choices else ["true", "false"]
-            solara.Select(t("new_value", language), values=values, value=text or None,
-                          on_value=set_text)
-        else:
-            solara.InputText(t("new_value", language), value=text, on_value=set_text,
-                             continuous_update=True, error=error or False)
-        solara.Button(t("apply", language), on_click=guarded(apply, problem.set),
-                      disabled=not text.strip() or bool(error))
+    solara.Select(t("parameter", language), values=editable_keys(), value=key,
+                  on_value=lambda k: (set_key(k), set_text("")))
+    solara.Markdown(f"**{spec.label_in(language)}** — {spec.help}  \n{t('unit', language)}: "
+                    f"{spec.unit} · {t('allowed', language)}: {spec.allowed()} · default "
+                    f"{spec.default!r}  \n{t('source', language)}: {spec.source}")
+    if spec.choices or spec.type is bool:
+        values = list(spec.choices) if spec.choices else ["true", "false"]
+        solara.Select(t("new_value", language), values=values, value=text or None,
+                      on_value=set_text)
+    else:
+        solara.InputText(t("new_value", language), value=text, on_value=set_text,
+                         continuous_update=True, error=error or False)
+    solara.Button(t("apply", language), on_click=guarded(apply, problem.set),
+                  disabled=not text.strip() or bool(error))
 
 
 @solara.component
@@ -240,7 +244,9 @@ def RunBar(language: str):
         if busy:
             solara.Button(t("cancel", language), on_click=lambda: state[1].cancel(),
                           icon_name="mdi-stop", outlined=True)
-        solara.Markdown(f"{t('share_link', language)}: [{link}]({link})")
+        solara.Text(f"{t('share_link', language)}:")
+        # a plain anchor: a Markdown link is a template the browser compiles on every change
+        solara.v.Html(tag="a", attributes={"href": link}, children=[link])
 
 
 # --- running -----------------------------------------------------------------------------
@@ -264,7 +270,7 @@ def Watch(request: Request, batch: Batch):
                 seen = now
             complete = len(analysis.complete_pairs(v, request))
             if v.finished or (complete > pairs and time.monotonic() - last >= RESULTS_EVERY_S):
-                shown.set(v)
+                shown.set(prepare(analysis.compute(v, request), request, lang.value))
                 pairs, last = complete, time.monotonic()
             if v.finished:
                 return
@@ -301,41 +307,62 @@ def Progress(language: str):
 # --- showing -----------------------------------------------------------------------------
 
 
+def headlines(c: analysis.Computed, request: Request, language: str) -> list[str]:
+    return c.made(("headlines", language),
+                  lambda: analysis.headlines(c.table, c.runs, request, language))
+
+
+def display_table(c: analysis.Computed, language: str):
+    return c.made(("table", language), lambda: analysis.display_table(c.table, language))
+
+
+def differences(c: analysis.Computed, request: Request, language: str):
+    return c.made(("differences", language),
+                  lambda: figures.differences(c.runs, c.table, request, language))
+
+
+def prepare(c: analysis.Computed | None, request: Request, language: str
+            ) -> analysis.Computed | None:
+    """Make what the results show while runs go on, before they reach a render."""
+    if c is not None:
+        headlines(c, request, language)
+        display_table(c, language)
+        differences(c, request, language)
+    return c
+
+
 @solara.component
 def Results(request: Request, language: str):
-    v = shown.value
-
-    def compute():
-        if v is None:
-            return None
-        runs = analysis.runs_frame(v, request)
-        if runs.empty:
-            return None
-        return runs, analysis.table(runs, request)
-
-    computed = solara.use_memo(compute, [v, request])
-    table = solara.use_memo(lambda: computed and analysis.display_table(computed[1], language),
-                            [computed, language])
-    if computed is None:
+    c = shown.value
+    if c is None:
         return
-    runs, tab = computed
     solara.Markdown(f"## {t('headline', language)}")
-    for sentence in analysis.headlines(tab, runs, request, language):
+    for sentence in headlines(c, request, language):
         solara.Markdown(sentence)
-    Figures(request, v, runs, tab, language)
-    with solara.Details(t("table_title", language)):  # drawn only when opened
+    Figures(request, c, language)
+    FullTable(c, language)
+    Downloads(request, c, language)
+
+
+@solara.component
+def FullTable(c: analysis.Computed, language: str):
+    """The table of every KPI, made into widgets only while it is open: otherwise each
+    update of the results would cost its hundreds of cells."""
+    opened, set_opened = solara.use_state(False)
+    solara.Switch(label=t("table_title", language), value=opened, on_value=set_opened)
+    if opened:
         solara.Text(t("table_note", language), style={"color": "grey"})
-        solara.DataFrame(table, items_per_page=len(flat_names()))
-    Downloads(request, v, runs, tab, language)
+        solara.DataFrame(display_table(c, language), items_per_page=len(flat_names()))
 
 
 FIGURES = ("differences", "groups", "daily", "waits", "load", "routes")
 
 
 @solara.component
-def Figures(request: Request, v: View, runs, tab, language: str):
+def Figures(request: Request, c: analysis.Computed, language: str):
     """One figure at a time (each costs the browser time to draw); while runs go on only
     the differences, which grow pair by pair, and the rest once the batch is done."""
+    v, tab = c.view, c.table
     chosen, set_chosen = solara.use_state("differences")
     scenario, set_scenario = solara.use_state(request.arms[0].label)
     available = FIGURES if v.finished else FIGURES[:1]
@@ -345,7 +372,7 @@ def Figures(request: Request, v: View, runs, tab, language: str):
 
     def build():
         if chosen_figure == "differences":
-            return figures.differences(runs, tab, request, language)
+            return differences(c, request, language)
         if chosen_figure == "groups":
             return figures.groups(tab, request, language)
         part = {"daily": "daily", "load": "daily", "waits": "waits",
@@ -358,7 +385,7 @@ def Figures(request: Request, v: View, runs, tab, language: str):
             return figures.routes(frame, scenario, n_runs, language)
         return getattr(figures, chosen_figure)(frame, request, language)
 
-    fig = solara.use_memo(build, [v, request, language, chosen_figure, scenario])
+    fig = solara.use_memo(build, [c, request, language, chosen_figure, scenario])
     with solara.ToggleButtonsSingle(value=chosen_figure, on_value=set_chosen):
         for name in available:
             solara.Button(t(f"fig_{name}", language), value=name, text=True)
@@ -401,22 +428,24 @@ def FigureDownloads(name: str, fig, request: Request, language: str):
 
 
 @solara.component
-def Downloads(request: Request, v: View, runs, tab, language: str):
+def Downloads(request: Request, c: analysis.Computed, language: str):
+    """The data callables close over ``c``, compared by identity when the page re-renders
+    (closures over frames would be compared cell by cell)."""
     stamp = _stamp(request)
 
     def runs_csv() -> bytes:
-        return runs.to_csv(index=False).encode()
+        return c.runs.to_csv(index=False).encode()
 
     def runs_parquet() -> bytes:
         buf = io.BytesIO()
-        runs.to_parquet(buf, index=False)
+        c.runs.to_parquet(buf, index=False)
         return buf.getvalue()
 
     def table_csv() -> bytes:
         hashes = {a.label: scenario_hash(a.scenario) for a in request.arms}
-        out = tab.assign(scenario_hash=tab["scenario"].map(hashes), code_version=code_version(),
-                         seeds=json.dumps(request.seeds), days=request.days,
-                         warmup_days=request.warmup_days)
+        out = c.table.assign(scenario_hash=c.table["scenario"].map(hashes),
+                             code_version=code_version(), seeds=json.dumps(request.seeds),
+                             days=request.days, warmup_days=request.warmup_days)
         return out.to_csv(index=False).encode()
 
     solara.Markdown(f"### {t('downloads', language)}")
@@ -428,7 +457,8 @@ def Downloads(request: Request, v: View, runs, tab, language: str):
                             label=t("dl_runs_parquet", language))
         solara.FileDownload(table_csv, filename=f"comparison_{stamp}.csv",
                             label=t("dl_table", language))
-        solara.FileDownload(lambda: analysis.report(v, request, runs, tab, language).encode(),
+        solara.FileDownload(lambda: analysis.report(c.view, request, c.runs, c.table,
+                                                    language).encode(),
                             filename=f"report_{stamp}.html",
                             label=t("dl_report", language))
         for i, arm in enumerate(request.arms):

@@ -89,6 +89,33 @@ def test_compare_parameter_labels_follow_the_language_switch(render):
                f"the Dutch label {spec.label_nl!r} after the switch to NL")
 
 
+def test_compare_value_editor_opens_refuses_bad_values_and_applies_good_ones(render):
+    """The editor is made when opened; a bad value is refused in the command line's words,
+    a good one becomes a change from the preset under the parameter's label."""
+    from sim import SPECS
+
+    compare.choices.set(Choices((Choice("rotterdam_vraagwijzer"), Choice("schiedam_walk_in")),
+                                2, 40))
+    rc = render(compare.Page())
+    assert not rc.find(v.TextField, label="New value").widgets, \
+        "expected no editor before it is opened"
+    [b for b in rc.find(v.Btn).widgets if "Change a value" in b.children][0].click()
+    key = "population.share_vulnerable"
+    rc.find(v.Select, label="Parameter").widget.v_model = key
+    field = wait_until(lambda: rc.find(v.TextField, label="New value").widgets, 10,
+                       "the value field of the opened editor")[0]
+    field.v_model = "1.5"
+    wait_until(lambda: field.error, 10, "a refusal of 1.5")
+    assert field.messages == [f"{key} = 1.5: must be a number from 0 to 1"], field.messages
+    field.v_model = "0.2"
+    wait_until(lambda: not field.error, 10, "0.2 accepted")
+    _button(rc, "Apply").click()
+    wait_until(lambda: compare.choices.value.arms[0].edits == ((key, 0.2),), 10,
+               "the change applied to the first scenario")
+    wait_until(lambda: any(f"{SPECS[key].label}: 0.12 → 0.2" in str(w.children)
+                           for w in rc.find(v.Html).widgets), 10, "the change listed")
+
+
 def test_compare_cancel_stops_a_running_batch(render):
     rc = render(compare.Page())
     compare.choices.set(Choices((Choice("rotterdam_vraagwijzer"), Choice("schiedam_walk_in")),
