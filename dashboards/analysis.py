@@ -62,16 +62,17 @@ def runs_frame(view: View, request: Request) -> pd.DataFrame:
 
 @dataclass(eq=False)
 class Computed:
-    """What the compare page shows of a batch's complete pairs: the runs, the table, and
-    what is made from them once per key (a figure or the sentences in one language).
+    """What the compare page shows of a batch's complete pairs: the runs, and what is made
+    from them once per key (a table, a figure or the sentences in one language).
 
     Made in the tab's watch thread, not in a render: a render holds the page, so a click
-    would wait behind it.
+    would wait behind it. While runs go on only the policy outcomes are compared; the
+    table of every KPI is made when something asks for it.
     """
 
     view: View
+    request: Request
     runs: pd.DataFrame
-    table: pd.DataFrame
     _made: dict[Any, Any] = field(default_factory=dict)
 
     def made(self, key: Any, build: Callable[[], Any]) -> Any:
@@ -79,11 +80,24 @@ class Computed:
             self._made[key] = build()
         return self._made[key]
 
+    @property
+    def table(self) -> pd.DataFrame:
+        """The paired comparison of every KPI."""
+        return self.made("table", lambda: table(self.runs, self.request))
+
+    @property
+    def headline_table(self) -> pd.DataFrame:
+        """The paired comparison of the policy outcomes the headline and its figure show."""
+        if "table" in self._made:
+            return self.table
+        return self.made("headline_table", lambda: table(
+            self.runs, self.request, [column(k) for k in POLICY_OUTCOMES]))
+
 
 def compute(view: View, request: Request) -> Computed | None:
-    """The runs and table of a view's complete pairs; None before the first pair."""
+    """The runs of a view's complete pairs; None before the first pair."""
     runs = runs_frame(view, request)
-    return None if runs.empty else Computed(view, runs, table(runs, request))
+    return None if runs.empty else Computed(view, request, runs)
 
 
 def column(kpi: str) -> str:
@@ -91,10 +105,12 @@ def column(kpi: str) -> str:
     return f"{kpi}_per_1000_year" if KPIS[kpi].per_1000_year else kpi
 
 
-def table(runs: pd.DataFrame, request: Request) -> pd.DataFrame:
-    """The paired comparison of every KPI, with the paired runs in which each did better."""
+def table(runs: pd.DataFrame, request: Request, kpis: list[str] | None = None
+          ) -> pd.DataFrame:
+    """The paired comparison of every KPI (or of ``kpis``), with the paired runs in which
+    each did better."""
     labels = [a.label for a in request.arms]
-    tab = compare_runs(runs, scenarios=labels)
+    tab = compare_runs(runs, kpis, scenarios=labels)
     diffs = {other: paired_frame(runs, labels[0], other) for other in labels[1:]}
     tab["better_in"] = [wins(diffs[r.scenario][r.kpi].dropna(), r.kpi)[0]
                         if r.scenario != r.reference else math.nan for r in tab.itertuples()]

@@ -256,15 +256,15 @@ def RunBar(language: str):
 def Watch(request: Request, batch: Batch):
     """Follow this tab's batch in a thread of this tab; stop it when the tab goes.
 
-    Progress is updated as it changes; the results only when more pairs are complete,
-    at most every ``RESULTS_EVERY_S`` seconds, so the page stays quick to answer.
+    Progress is updated when a run ends or the queue moves (each update is a render, which
+    a click waits behind); the results only when more pairs are complete, at most every
+    ``RESULTS_EVERY_S`` seconds, and made here rather than in a render.
     """
     def follow(cancel) -> None:
         seen, pairs, last = None, 0, 0.0
         while not cancel.is_set():
             v = batch.view()
-            now = (v.version, v.position, v.state, None if v.seconds_left is None
-                   else round(v.seconds_left))
+            now = (v.version, v.position, v.state)  # the time left is re-estimated per run
             if now != seen:
                 snapshot.set(v)
                 seen = now
@@ -309,16 +309,17 @@ def Progress(language: str):
 
 def headlines(c: analysis.Computed, request: Request, language: str) -> list[str]:
     return c.made(("headlines", language),
-                  lambda: analysis.headlines(c.table, c.runs, request, language))
+                  lambda: analysis.headlines(c.headline_table, c.runs, request, language))
 
 
 def display_table(c: analysis.Computed, language: str):
-    return c.made(("table", language), lambda: analysis.display_table(c.table, language))
+    return c.made(("display_table", language),
+                  lambda: analysis.display_table(c.table, language))
 
 
 def differences(c: analysis.Computed, request: Request, language: str):
     return c.made(("differences", language),
-                  lambda: figures.differences(c.runs, c.table, request, language))
+                  lambda: figures.differences(c.runs, c.headline_table, request, language))
 
 
 def prepare(c: analysis.Computed | None, request: Request, language: str
@@ -326,8 +327,9 @@ def prepare(c: analysis.Computed | None, request: Request, language: str
     """Make what the results show while runs go on, before they reach a render."""
     if c is not None:
         headlines(c, request, language)
-        display_table(c, language)
         differences(c, request, language)
+        if c.view.finished:  # the rest of the page now shows, and the downloads
+            _ = c.table
     return c
 
 
@@ -362,7 +364,7 @@ FIGURES = ("differences", "groups", "daily", "waits", "load", "routes")
 def Figures(request: Request, c: analysis.Computed, language: str):
     """One figure at a time (each costs the browser time to draw); while runs go on only
     the differences, which grow pair by pair, and the rest once the batch is done."""
-    v, tab = c.view, c.table
+    v = c.view
     chosen, set_chosen = solara.use_state("differences")
     scenario, set_scenario = solara.use_state(request.arms[0].label)
     available = FIGURES if v.finished else FIGURES[:1]
@@ -374,7 +376,7 @@ def Figures(request: Request, c: analysis.Computed, language: str):
         if chosen_figure == "differences":
             return differences(c, request, language)
         if chosen_figure == "groups":
-            return figures.groups(tab, request, language)
+            return figures.groups(c.table, request, language)
         part = {"daily": "daily", "load": "daily", "waits": "waits",
                 "routes": "routes"}[chosen_figure]
         frame = analysis.frames(v, request, part)
