@@ -115,11 +115,35 @@ def test_a_changed_control_reruns_and_the_figure_updates(server, tab, tmp_path):
     tab.text("Toegangsscenario's vergelijken", 30)
 
 
+def test_the_report_and_the_runs_download_with_seed_hash_and_code(server, tab, tmp_path):
+    import sim
+    from sim.results import scenario_hash
+
+    tab.open(f"{server}/compare?scenarios=rotterdam_vraagwijzer,schiedam_walk_in&{SMALL}",
+             "Compare access scenarios")
+    tab.page.get_by_role("button", name="Day by day").wait_for(timeout=120_000)
+    files = {}
+    for label in ("Report (report.html)", "Runs (CSV)"):
+        with tab.page.expect_download(timeout=60_000) as download:
+            tab.page.get_by_role("button", name=label).click()
+        files[label] = Path(download.value.path()).read_text(encoding="utf-8")
+    report, runs = files["Report (report.html)"], files["Runs (CSV)"]
+    for name in ("rotterdam_vraagwijzer", "schiedam_walk_in"):
+        digest = scenario_hash(sim.load_scenario(name))
+        assert f"{name} {digest}" in report and digest in runs, \
+            f"expected {name}'s scenario hash {digest} in the report and the runs"
+    assert sim.code_version() in report and "master seed" in report, \
+        "expected the report to name the code version and the seed"
+    assert "plotly" in report and not re.search(r"<script[^>]+src=.http", report), \
+        "expected the report's figures to work offline (plotly inline, no CDN)"
+
+
 def test_every_page_loads_and_answers_a_control(server, tab, tmp_path):
     tab.open(f"{server}/elephant", "The elephant in the room")
     street = tab.page.locator(".js-plotly-plot", has_text="With 5 who see it").first
     street.wait_for(timeout=60_000)
-    assert "Day 0" in street.text_content()
+    assert "Day 0" in street.text_content() and "has not noticed" in street.text_content(), \
+        "expected the street to show who has not noticed the need"
     tab.page.get_by_role("button", name="Next day").click()
     tab.page.locator(".js-plotly-plot", has_text="Day 1").first.wait_for(timeout=30_000)
     tab.page.screenshot(path=str(tmp_path / "elephant.png"))
