@@ -50,6 +50,6 @@ def Page():
         solara.Markdown(f"## {t('about_assumptions', language)}\n\n" + odd_section("9.2"))
         solara.Markdown(f"## {t('about_kpis', language)}\n\n" + kpi_markdown(language))
         with solara.Details(t("about_assumed_defaults", language)):
-            solara.Markdown(assumptions_list())
+            solara.Markdown(assumptions_list(language))
         with solara.Details(t("about_parameters", language)):
-            solara.Markdown(parameter_table(heading_level=3))
+            solara.Markdown(parameter_table(heading_level=3, lang=language))

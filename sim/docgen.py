@@ -116,8 +116,9 @@ def _row(values: Sequence[str]) -> str:
     return "| " + " | ".join(values) + " |"
 
 
-def parameter_table(heading_level: int = 3) -> str:
-    """Every declared parameter as Markdown tables, one per section, ending in a newline."""
+def parameter_table(heading_level: int = 3, lang: str = "en") -> str:
+    """Every declared parameter as Markdown tables, one per section, ending in a newline;
+    the labels in ``lang`` (the dashboard's about page passes its tab's language)."""
     hashes = "#" * heading_level
     out: list[str] = []
     for group, specs in groups():
@@ -130,7 +131,8 @@ def parameter_table(heading_level: int = 3) -> str:
         out.append(_row(["---"] * len(COLUMNS)))
         for s in specs:
             out.append(_row([
-                f"`{s.key}`", cell(s.label), cell(s.unit), f"`{cell(literal(s.default))}`",
+                f"`{s.key}`", cell(s.label_in(lang)), cell(s.unit),
+                f"`{cell(literal(s.default))}`",
                 cell(s.allowed()), cell(s.source), cell(s.help),
             ]))
         out.append("")
@@ -141,8 +143,9 @@ def _is_partly_assumed(source: str) -> bool:
     return source != ASSUMPTION and "assum" in source.lower()
 
 
-def assumptions_list() -> str:
-    """Which defaults rest on no number, read from each parameter's declared source."""
+def assumptions_list(lang: str = "en") -> str:
+    """Which defaults rest on no number, read from each parameter's declared source (the
+    labels in ``lang``)."""
     model = [s for s in SPECS.values() if group_of(s.key) != TOP_LEVEL]
     pure = [s for s in model if s.source == ASSUMPTION]
     run_settings = [s for s in SPECS.values() if group_of(s.key) == TOP_LEVEL]
@@ -153,7 +156,8 @@ def assumptions_list() -> str:
         lines = []
         for s in specs:
             extra = f" ({cell(s.source)})" if with_source else ""
-            lines.append(f"- `{s.key}` = `{cell(literal(s.default))}`: {cell(s.label)}{extra}")
+            lines.append(f"- `{s.key}` = `{cell(literal(s.default))}`: "
+                         f"{cell(s.label_in(lang))}{extra}")
         return lines
 
     out = [

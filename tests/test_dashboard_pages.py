@@ -368,9 +368,15 @@ def test_about_is_generated_from_the_declarations_in_the_tabs_language(render):
 
     wait_until(lambda: all(k.label_en in markdown() for k in KPIS.values()), 10,
                "every KPI's English label on the page")
+    from sim import SPECS
+
+    spec = SPECS["population.reluctance_help_mean"]
+    assert f"<td>{spec.label}</td>" in markdown(), "expected the parameter table in English"
     lang.set("nl")
     wait_until(lambda: all(k.label_nl in markdown() for k in KPIS.values()), 10,
                "every KPI's Dutch label after the switch")
+    assert f"<td>{spec.label_nl}</td>" in markdown(), \
+        f"expected the parameter table's Dutch label {spec.label_nl!r} after the switch"
 
 
 
