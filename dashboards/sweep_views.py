@@ -77,8 +77,8 @@ def sensitivity_table(path: Path, manifest: dict, runs: pd.DataFrame, factors: l
                       kpi: str) -> pd.DataFrame:
     """The lab's indices of one KPI, tidy for a figure: scenario, factor, index, estimate
     and its interval, and a note where none could be estimated."""
-    design = manifest["design"]
-    if design["kind"] in ("morris", "sobol"):
+    design = manifest.get("design", {})
+    if design.get("kind") in ("morris", "sobol"):
         raw = sensitivity(manifest, runs, load_design(path), [kpi],
                           seed=int(design.get("seed") or 0))
         key = "mu_star" if design["kind"] == "morris" else "ST"
@@ -124,8 +124,8 @@ def Sensitivity(path: Path, manifest: dict, runs: pd.DataFrame, factors: list[st
                             [path, runs, kpi])
     fig = solara.use_memo(lambda: sensitivity_figure(table, kpi, language), [table, language])
     solara.Markdown(f"## {t('sweeps_sensitivity', language)}")
-    solara.Text(t(f"sweeps_sensitivity_{manifest['design']['kind']}", language)
-                if manifest["design"]["kind"] in ("morris", "sobol")
+    kind = manifest.get("design", {}).get("kind")
+    solara.Text(t(f"sweeps_sensitivity_{kind}", language) if kind in ("morris", "sobol")
                 else t("sweeps_sensitivity_grid", language), style={"color": "grey"})
     if fig is None:
         solara.Warning("; ".join(sorted(set(table["note"].dropna()))) or

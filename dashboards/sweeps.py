@@ -240,7 +240,8 @@ def StartSweep(root: Path, language: str, on_done):
 @solara.component
 def Explore(path: Path, manifest: dict, runs: pd.DataFrame, language: str):
     kpis = [k for k in manifest.get("kpis", []) if k in runs.columns]
-    swept = [f for f in factors(manifest) if f in runs.columns] or ["replication"]
+    varied = [f for f in factors(manifest) if f in runs.columns]
+    swept = varied or ["replication"]
     filters, set_filters = solara.use_state({})
     kpi, set_kpi = solara.use_state(kpis[0] if kpis else None)
     x, set_x = solara.use_state(swept[0])
@@ -272,8 +273,8 @@ def Explore(path: Path, manifest: dict, runs: pd.DataFrame, language: str):
                       on_value=lambda c: set_colour(None if c == t("sweeps_none", language) else c))
     if figure:
         solara.FigurePlotly(figure)
-        views.Parallel(shown, swept, kpi, language)
-    views.Sensitivity(path, manifest, runs, swept, kpi, language)
+        views.Parallel(shown, varied, kpi, language)
+    views.Sensitivity(path, manifest, runs, varied, kpi, language)
     solara.Markdown(f"## {t('sweeps_crossings', language)}")
     solara.InputFloat(t("sweeps_threshold", language), value=threshold, on_value=set_threshold,
                       optional=True)

@@ -309,6 +309,24 @@ def test_sweeps_shows_the_labs_sensitivity_indices_with_intervals(render, result
         all(m >= 0 for m in fig.data[0].error_x.arrayminus), "expected an interval per index"
 
 
+def test_sweeps_without_a_swept_factor_says_so_instead_of_ranking_replications(
+        render, tmp_path, monkeypatch):
+    from sim.lab.experiment import experiment_from_text
+    from sim.lab.sweep import run_sweep
+
+    text = EXPERIMENT.format(name="plain", replications=3, days=30, uncertainties="").replace(
+        '[levers]\n"wijkteam.n_professionals" = [4, 6]\n', "")
+    run_sweep(experiment_from_text(text), tmp_path / "plain", progress=False)
+    monkeypatch.setenv("SAMENSPEL_RESULTS_ROOT", str(tmp_path))
+    rc = _open_sweep(render, "plain")
+    wait_until(lambda: _figures(rc), 30, "the KPI figure after opening")
+    alerts = wait_until(lambda: [a for a in rc.find(v.Alert).widgets
+                                 if "no numeric factor varies" in str(a.children)], 10,
+                        "a note that no factor varies")
+    assert alerts and not _figure(rc, "Sensitivity: ") and not _figure(
+        rc, "Parallel coordinates"), "expected no indices or lines over replications"
+
+
 def test_sweeps_shows_morris_indices_of_a_sampled_design(render, tmp_path, monkeypatch):
     from sim.lab.experiment import experiment_from_text
     from sim.lab.sweep import run_sweep
