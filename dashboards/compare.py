@@ -272,7 +272,10 @@ def Watch(request: Request, batch: Batch):
                 seen = now
             complete = len(analysis.complete_pairs(v, request))
             if v.finished or (complete > pairs and time.monotonic() - last >= RESULTS_EVERY_S):
-                shown.set(prepare(analysis.compute(v, request), request, lang.value))
+                made = prepare(analysis.compute(v, request), request, lang.value)
+                if cancel.is_set():  # the tab went while the results were made
+                    return
+                shown.set(made)
                 pairs, last = complete, time.monotonic()
             if v.finished:
                 return

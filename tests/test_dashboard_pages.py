@@ -68,6 +68,16 @@ def test_compare_change_a_control_run_and_the_figures_change(render):
 
     wait_until(changed, 30, "the figures to show the new comparison")
 
+    from solara.components.datatable import DataTableWidget
+
+    assert not rc.find(DataTableWidget).widgets, "expected the full table made only when opened"
+    rc.find(v.Switch, label=compare.t("table_title", "en")).widget.v_model = True
+    table = wait_until(lambda: rc.find(DataTableWidget).widgets, 30, "the full table")[0]
+    from sim.kpis import flat_names
+
+    assert table.total_length == 2 * len(flat_names()), \
+        f"expected a row per KPI and scenario, got {table.total_length}"
+
 
 def test_compare_parameter_labels_follow_the_language_switch(render):
     """The changed values are listed under the declared label of the tab's language."""
