@@ -152,10 +152,12 @@ PLAN_NORM_DAYS = 42.0
 
 
 def _time_to_plan(o: Observed) -> tuple[pd.Series, pd.Series]:
-    """Days from arrival at the wijkteam to a support plan, of everyone in R who joined
-    the team's list, and whether the plan came: those who left without one (gave up, or
-    went to the crisis service) are censored when they left, the rest at the end."""
-    r = o.requests[o.requests["day_queued"].notna()]
+    """Days from arrival at the wijkteam to a support plan, of everyone in R who waited
+    for the team's intake or joined its list (not those referred on at the intake), and
+    whether the plan came: those who left without one (gave up, or went to the crisis
+    service) are censored when they left, the rest at the end."""
+    r = o.requests
+    r = r[r["day_queued"].notna() | r["day_left_queue"].notna() | (r["state"] == "intake")]
     planned = r["day_plan"].notna()
     end = float(o.end_day)
     censored_at = r["day_left_queue"].where(r["state"] != "in_care").fillna(end)
@@ -293,13 +295,16 @@ _DECLARED = (
     Kpi("time_to_plan_days_median", "days", "Days to a support plan",
         "Dagen tot een ondersteuningsplan",
         "days from arrival at the wijkteam to a support plan, median over everyone who "
-        "joined the list (those who left without a plan included)",
+        "waited for its intake or joined its list (those who left without a plan included)",
         "dagen van aanmelding bij het wijkteam tot een ondersteuningsplan, mediaan over "
         "iedereen op de wachtlijst (ook wie zonder plan vertrok)",
         "Kaplan-Meier median (`sim/survival.py`) over requests in R that joined the wijkteam's "
-        "list (`day_queued` set) of `day_plan - day_intake`; a request that left without a "
-        "plan (gave up, or went to the crisis service) is censored when it left, one still "
-        "waiting at the end then", "lower", False, _time_to_plan_median),
+        "list (`day_queued` set) or waited for its intake (`day_left_queue` set without "
+        "`day_queued`: left during the wait; or state `intake` at the end) of "
+        "`day_plan - day_intake`; a request that left without a plan (gave up, or went to the "
+        "crisis service) is censored when it left, one still waiting at the end then; those "
+        "referred on to informal help at the intake are not counted", "lower", False,
+        _time_to_plan_median),
     Kpi("plan_within_6_weeks_share", "share", "Plan within 6 weeks", "Plan binnen 6 weken",
         "share of those on the wijkteam's list with a support plan within 6 weeks of arrival "
         "(the Rotterdam norm)",
@@ -315,7 +320,7 @@ _DECLARED = (
         "over iedereen",
         "Kaplan-Meier median (`sim/survival.py`) over R of the time from `day_created` to the "
         "earlier of `day_answered` and `day_first_contact` (the desk handling the request, "
-        "its arrival at the wijkteam, or a professional on outreach taking it up); a request "
+        "the wijkteam's intake, or a professional on outreach taking it up); a request "
         "that gave up without either is censored at `day_closed`, one still waiting at the "
         "end of the run; n/a when fewer than half are reached", "lower", False,
         _first_contact_median),

@@ -91,6 +91,8 @@ class Neighbourhood(mesa.Model):
         self.now = float(d)
         if self.access.desk is not None:
             self.access.morning(d)
+        if self.scenario.wijkteam.intake:
+            self.wijkteam.morning(d)
         if self.meeting.places:
             self.meeting.morning(d)
         if self.volunteering.pool:

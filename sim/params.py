@@ -500,6 +500,24 @@ class Wijkteam:
         help="Mean duration of a wijkteam case before the kind factor.",
         source="Guideline 6-12 months; Rotterdam actual 20 months (Rekenkamer 2018, DOMAIN.md)",
     )
+    intake: bool = param(
+        True, unit="on/off", label="Intake stage",
+        help="A request that reaches a team waits for an intake, its first contact with the "
+        "team, planned each morning up to the team's intake capacity; at the intake a "
+        "professional refers it on to informal help or puts it on the list for a slot. Off: "
+        "the request is taken in the moment it arrives, as an M/M/c queue assumes "
+        "(queue-only validation).",
+        source="Rotterdam Rekenkamer 2018: request, then a support plan within 6 weeks "
+        "(8 is also cited); Schiedam: called back within 5 working days, help within 4 weeks "
+        "after an urgency check (DOMAIN.md)",
+    )
+    intakes_per_professional_week: float = param(
+        2.0, unit="intakes/week", lo=0.01, hi=100.0, label="Intake capacity",
+        help="Intakes one professional holds a week; a team holds the sum over its "
+        "professionals, spread evenly over the days. Intakes take time apart from the cases.",
+        source="assumption: with the presets' 16 professionals (32 a week) a walk-in team "
+        "meets Schiedam's call-back within 5 working days (DOMAIN.md) most weeks",
+    )
     plan_days_mean: float = param(
         21.0, unit="days", lo=0.0, hi=365.0, label="Making the support plan",
         label_nl="Opstellen van het ondersteuningsplan",

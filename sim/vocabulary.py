@@ -24,9 +24,9 @@ NETWORK_GROUPS = ("0_3", "4_6", "7_plus")
 NETWORK_GROUP_LOWER = (0, 4, 7)
 
 #: Every request is in exactly one of these states.
-STATES = ("unvoiced", "asking", "matching", "place", "desk", "referred", "waitlist",
-          "crisis", "helped", "in_care", "closed", "withdrawn")
-UNANSWERED = frozenset(STATES[:8])
+STATES = ("unvoiced", "asking", "matching", "place", "desk", "referred", "intake",
+          "waitlist", "crisis", "helped", "in_care", "closed", "withdrawn")
+UNANSWERED = frozenset(STATES[:9])
 #: States in which the people aware of a need may still act on it.
 BYSTANDER_STATES = frozenset(("unvoiced", "asking"))
 ENDED = frozenset(("closed", "withdrawn"))

@@ -8,9 +8,9 @@ shifted and scenarios run with one seed stay paired:
 
 1. A **pilot**: the same scenario and the same residents, run empty for
    ``start.pilot_days`` days on needs from the ``warmstart`` stream. The requests
-   that join each team's queue give its stationary arrival rate (weighted for the
+   that reach each team give its stationary arrival rate (weighted for the
    needs still on their way, :func:`pilot_arrivals`) and the mix of who arrives with
-   what; the crises that did not come off the waiting list give the crisis service's.
+   what; the crises that did not come off its intake queue or list give the crisis service's.
    The pilot is short, so its rate is an estimate (about 1 / sqrt(arrivals seen)).
 2. A **pre-history**: before day 0 the model itself runs only its slow parts, the
    teams, the front desk (for repeat requests), escalation, withdrawal and the crisis
@@ -105,11 +105,11 @@ def warm_start(model: Neighbourhood, make_pilot: Callable[..., Neighbourhood]
 
 def pilot_arrivals(pilot: Neighbourhood, n_teams: int, days: int
                    ) -> tuple[list[tuple[list, list[float]]], tuple[list, list[float]]]:
-    """Who joined each team's queue in the pilot, each with a weight per day that makes
-    the weights add up to the stationary rate; the same for the crises that did not come
-    off the waiting list.
+    """Who reached each team in the pilot, each with a weight per day that makes the
+    weights add up to the stationary rate; the same for the crises that did not come off
+    a team's intake queue or list.
 
-    The pilot starts empty, so a request that took δ days from its need to the queue
+    The pilot starts empty, so a request that took δ days from its need to the team
     could only be seen if its need arose in the first ``days - δ`` days: it is counted
     with weight ``1 / (days - δ)`` (Horvitz-Thompson for this truncation), which gives
     the rate of the stationary regime, not the pilot's lower one while needs are still
@@ -122,10 +122,10 @@ def pilot_arrivals(pilot: Neighbourhood, n_teams: int, days: int
     for need in pilot.needs:
         if need.repeat_of >= 0:
             continue
-        if need.t_queue < days:
+        if need.t_intake < days:
             like, weights = joined[pilot.wijkteam.team_index(need)]
             like.append(need)
-            weights.append(_weight(days, need.t_queue - need.t_arise))
+            weights.append(_weight(days, need.t_intake - need.t_arise))
         if need.t_crisis < days and need.t_left_queue != need.t_crisis:
             crises[0].append(need)
             crises[1].append(_weight(days, need.t_crisis - need.t_arise))
@@ -146,6 +146,8 @@ def run_pre_history(model: Neighbourhood, history: int) -> None:
         model.now = float(d)
         if model.access.desk is not None:
             model.access.morning(d)
+        if model.scenario.wijkteam.intake:
+            model.wijkteam.morning(d)
         model.calendar.run_day(model, model.wijkteam.mark)
     model.now = 0.0
     kept = [n for n in model.needs if n.state not in ENDED]

@@ -34,8 +34,10 @@ from sim.vocabulary import (
     Need,
 )
 
-#: a tiny neighbourhood that starts empty, so a rule meets only the requests built by hand
-TINY = {"population.n_residents": 60, "population.block_size": 10, "start.warm": False}
+#: a tiny neighbourhood that starts empty, so a rule meets only the requests built by hand;
+#: a request reaching the team is taken in at once (no intake stage) unless a test says so
+TINY = {"population.n_residents": 60, "population.block_size": 10, "start.warm": False,
+        "wijkteam.intake": False}
 
 
 def tiny(preset: str = "schiedam_walk_in", **overrides) -> Neighbourhood:
@@ -380,6 +382,72 @@ def test_a_case_makes_a_support_plan_then_supports():
     (end,) = [e for e in pending(model) if e[2] == "case_end"]
     assert need.t_plan == plan[0] and end[0] == pytest.approx(plan[0] + plan[3][2]), \
         "expected support to run the case's duration from the plan on"
+
+
+def intake_team(**overrides) -> Neighbourhood:
+    """A team of 7 with 2 intakes a week each: 2 intakes a day."""
+    return tiny(**{"wijkteam.intake": True, "wijkteam.n_professionals": 7,
+                   "wijkteam.intakes_per_professional_week": 2.0,
+                   "meeting_places.n_places": 0, **overrides})
+
+
+def test_the_intake_is_the_first_contact_planned_up_to_the_day_capacity():
+    """Requests wait in state intake; each morning the team takes two, first come first
+    served, at d + 1/4 and d + 3/4; the third waits for the next morning."""
+    model = intake_team()
+    team = model.wijkteam
+    needs = [hand_need(model, kind=COMPLEX, resident=r) for r in range(3)]
+    for need in needs:
+        team.arrive(need, RESIDENT + need.resident)
+    assert [n.state for n in needs] == ["intake"] * 3 and all(
+        math.isnan(n.t_contact) for n in needs), \
+        "expected every request waiting for its intake, no first contact yet"
+    model.calendar.open_day(0)
+    team.morning(0)
+    planned = sorted(e[:1] + e[3][:1] for e in pending(model) if e[2] == "intake")
+    assert planned == [(0.25, needs[0]), (0.75, needs[1])], \
+        f"expected the first two requests planned at 0.25 and 0.75, got {planned}"
+    model.calendar.run_day(model, team.mark)
+    assert [n.t_contact for n in needs[:2]] == [0.25, 0.75] \
+        and [n.state for n in needs] == ["in_care", "in_care", "intake"], \
+        "expected the intake to be the first contact, then the case to start on a free slot"
+    assert math.isnan(needs[2].t_contact) and list(team.teams[0].intake_queue) == [needs[2]], \
+        "expected the third request still waiting for the next morning"
+
+
+def test_the_intake_refers_a_simple_request_on_and_a_leaver_is_skipped():
+    model = intake_team(**{"meeting_places.n_places": 1})
+    team = model.wijkteam
+    simple = hand_need(model, kind=PRACTICAL, resident=0, refer=0.0)
+    leaver = hand_need(model, kind=COMPLEX, resident=1)
+    third = hand_need(model, kind=COMPLEX, resident=2)
+    for need in (simple, leaver, third):
+        team.arrive(need, RESIDENT + need.resident)
+    model.now = 0.1
+    model.escalation.withdraw(leaver, "withdraws")
+    assert leaver.t_left_queue == 0.1, "expected a leaver to leave the intake queue when it goes"
+    model.calendar.open_day(0)
+    team.morning(0)
+    planned = [e[3][0] for e in pending(model) if e[2] == "intake"]
+    assert planned == [simple, third], \
+        f"expected the intakes of the waiting requests only, got {[n.id for n in planned]}"
+    model.calendar.run_day(model, team.mark)
+    assert simple.state == "place" and "wijkteam refers to informal help" in simple.route \
+        and math.isnan(simple.t_queue), \
+        f"expected the simple request referred on at its intake, got {simple.route}"
+    assert third.state == "in_care", "expected the complex request taken on"
+
+
+def test_a_crisis_waiting_for_the_intake_is_not_queued_twice():
+    """Without a crisis service a crisis waits where it is: not a second entry."""
+    model = intake_team(**{"crisis.service": False})
+    team = model.wijkteam
+    need = hand_need(model, kind=COMPLEX, urgency=HIGH)
+    team.arrive(need, RESIDENT)
+    model.escalation.on_escalate((need, HIGH))
+    assert need.crisis and need.state == "intake" \
+        and list(team.teams[0].intake_queue) == [need], \
+        f"expected the crisis once in the intake queue, got {len(team.teams[0].intake_queue)}"
 
 
 # --- volunteers: saturation, burden, moving on, gossip; ownership; integration levels ---

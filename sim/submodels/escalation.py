@@ -75,7 +75,7 @@ class Escalation:
         if m.crisis.on:
             m.wijkteam.leave_waitlist(need)
             m.crisis.arrive(need)
-        elif need.state != "waitlist":
+        elif need.state not in ("intake", "waitlist"):
             need.route.append("crisis")
             m.wijkteam.arrive(need, CRISIS_SERVICE)
 

@@ -26,18 +26,19 @@ class InformalReferral:
         self.m = model
         self.p_refer = model.scenario.at_level("p_refer_informal")
 
-    def refer(self, need: Need, by: str) -> bool:
-        """Pass ``need`` to informal help if the professional does and a route is left."""
+    def refer(self, need: Need, by: str, follow: bool = True) -> bool:
+        """Pass ``need`` to informal help if the professional does and a route is left;
+        ``follow`` False only says whether it would (a warm start's pre-history, ODD 5)."""
         if need.u[U_REFER] >= self.p_refer:
             return False
         m = self.m
-        if m.volunteering.pool and not need.tried & TRIED_INITIATIVE:
-            need.route.append(f"{by} refers to informal help")
+        initiative = bool(m.volunteering.pool) and not need.tried & TRIED_INITIATIVE
+        places = m.meeting.places if not need.tried & TRIED_PLACE else []
+        if not follow or not (initiative or places):
+            return initiative or bool(places)
+        need.route.append(f"{by} refers to informal help")
+        if initiative:
             m.volunteering.ask(need)
-            return True
-        places = m.meeting.places
-        if places and not need.tried & TRIED_PLACE:
-            need.route.append(f"{by} refers to informal help")
+        else:
             m.meeting.ask(need, places[int(need.u[U_PLACE_PICK] * len(places))])
-            return True
-        return False
+        return True

@@ -10,6 +10,14 @@ waiting case whose urgency rises moves up (Cobham's formula for the per-class
 waits). A professional whose caseload goes above the overload threshold falls back
 on routine (overvraging), gradually: the fuller the caseload, the longer the case
 lasts and the likelier it comes back as a repeat request.
+
+A request reaches its team first through an intake (``wijkteam.intake``): the first
+contact, a conversation planned each morning up to the team's intake capacity, first
+come first served. At the intake the professional refers a simple request on to
+informal help or puts it on the team's list; a slot then brings a support plan, and
+support follows the plan (the route request, intake, plan, support of Rotterdam's
+norm and Schiedam's urgency check, DOMAIN.md). Without the intake stage a request is
+taken in the moment it arrives, as an M/M/c queue assumes.
 """
 
 from __future__ import annotations
@@ -37,6 +45,9 @@ class Team:
         self.slots_busy = 0
         self.waitlist: list[deque[Need]] = [deque() for _ in range(3)]  # by triage class
         self.waitlist_len = 0
+        self.intake_queue: deque[Need] = deque()  # waiting for the first contact
+        self.intakes_per_day = 0.0
+        self.credit = 0.0  # unused fractional intake capacity carried to the next day
 
 
 class Wijkteam:
@@ -61,6 +72,7 @@ class Wijkteam:
                       for k in range(n_teams)]
         for team in self.teams:
             team.slots = len(team.professionals) * w.caseload_max
+            team.intakes_per_day = len(team.professionals) * w.intakes_per_professional_week / 7
         self._team_of_prof = [k for k, t in enumerate(self.teams) for _ in t.professionals]
         n_blocks = len(model.residents.block_members)
         self._team_of_block = [b * n_teams // n_blocks for b in range(n_blocks)]
@@ -76,8 +88,8 @@ class Wijkteam:
         self._lognormal_sigma = math.sqrt(math.log1p(w.duration_cv ** 2))
         self._factors = (w.duration_factor.practical, w.duration_factor.social,
                          w.duration_factor.ongoing, w.duration_factor.complex)
-        model.calendar.on({"plan": self.on_plan, "case_end": self.on_case_end,
-                           "warm_arrival": self.on_warm_arrival})
+        model.calendar.on({"intake": self.on_intake, "plan": self.on_plan,
+                           "case_end": self.on_case_end, "warm_arrival": self.on_warm_arrival})
 
     def team_index(self, need: Need) -> int:
         """Index of the team of the area where the resident lives."""
@@ -91,7 +103,7 @@ class Wijkteam:
                    rngs: list) -> None:
         """The teams' pre-history (ODD 5): from ``t0`` to day 0 requests arrive at team k as
         a Poisson process at the stationary rate measured in the pilot (``arrivals[k]``: the
-        requests that joined its queue, with their weights per day), each a copy of one of
+        requests that reached it, with their weights per day), each a copy of one of
         those (resident, kind, urgency, crisis) with fresh uniforms; cases, waiting lists,
         overload and repeats then build up by the rules themselves, so what is in
         progress at day 0 is length-biased as in the stationary regime. ``rngs``: one
@@ -102,22 +114,56 @@ class Wijkteam:
                                                   need.crisis, u))
 
     def on_warm_arrival(self, payload) -> None:
-        """A request of the pre-history joins its team's queue, as its pilot's model did."""
+        """A request of the pre-history reaches its team, as in its pilot's model."""
         rid, kind, urgency, crisis, u = payload
         need = self.m.seeking.record(rid, kind, urgency, u, BEGUN)
         if crisis:
             need.crisis, need.t_crisis = True, self.m.now
-        self.arrive(need, RESIDENT + rid, refer=False)
+        self.arrive(need, RESIDENT + rid)
 
-    def arrive(self, need: Need, resource: int, refer: bool = True) -> None:
-        """A request reaches the team: referred on to informal help, a free slot, or the list."""
+    def arrive(self, need: Need, resource: int) -> None:
+        """A request reaches the team: it waits for the intake, or is taken in at once."""
         m = self.m
         need.t_intake = m.now
-        need.contact(m.now)
         need.urgency_intake = need.urgency
-        m.transition(need, "arrives at the wijkteam", "waitlist", resource)
-        if (refer and need.kind in SIMPLE_KINDS and need.repeat_of < 0 and not need.crisis
-                and m.referral.refer(need, "wijkteam")):
+        if self.w.intake:
+            m.transition(need, "arrives at the wijkteam", "intake", resource)
+            self.team_of(need).intake_queue.append(need)
+        else:
+            m.transition(need, "arrives at the wijkteam", "waitlist", resource)
+            self.take_in(need, resource)
+
+    def morning(self, d: int) -> None:
+        """Each team plans the day's intakes, up to its capacity, first come first served."""
+        for team in self.teams:
+            if team.intake_queue:
+                self.m.calendar.plan_day(team.intake_queue, team, team.intakes_per_day, d,
+                                         "intake", "intake")
+
+    def on_intake(self, payload) -> None:
+        """The intake, held by the team's least-loaded professional."""
+        need, team = payload
+        if need.state != "intake":
+            return
+        m = self.m
+        prof = min(team.professionals, key=lambda p: (len(p.cases), p.index))
+        m.transition(need, "intake", "waitlist", PROFESSIONAL + prof.index)
+        self.take_in(need, PROFESSIONAL + prof.index)
+
+    def _referrable(self, need: Need) -> bool:
+        """A first, simple request that is no crisis may go to informal help."""
+        return need.kind in SIMPLE_KINDS and need.repeat_of < 0 and not need.crisis
+
+    def take_in(self, need: Need, resource: int) -> None:
+        """First contact: referred on to informal help, a free slot, or the list. Before day
+        0, in a warm start's pre-history where informal help does not run, a request referred
+        on leaves the team and is not followed (ODD 5)."""
+        m = self.m
+        need.contact(m.now)
+        if self._referrable(need) and m.referral.refer(need, "wijkteam", follow=m.now >= 0):
+            if m.now < 0:
+                need.t_closed = m.now
+                m.transition(need, "referred on before day 0", "closed", resource)
             return
         self.join_queue(need)
 
@@ -232,9 +278,11 @@ class Wijkteam:
                               self.rng_np.random(N_U).tolist(), repeat_of=need.id)
 
     def leave_waitlist(self, need: Need) -> None:
-        """A waiting request is gone (withdrawn, or to the crisis service); its stale list
-        entry is skipped later."""
-        if need.state == "waitlist" and not math.isnan(need.t_queue):
+        """A waiting request is gone (withdrawn, or to the crisis service) from the intake's
+        queue or the list; its stale entry is skipped later."""
+        if need.state == "intake":
+            need.t_left_queue = self.m.now
+        elif need.state == "waitlist" and not math.isnan(need.t_queue):
             self.team_of(need).waitlist_len -= 1
             self.waitlist_len -= 1
             need.t_left_queue = self.m.now
