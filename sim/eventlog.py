@@ -63,3 +63,11 @@ class EventLog:
             "day": np.frombuffer(self.time, dtype=np.float64).copy(),
             "resource": resource_names(np.frombuffer(self.resource, dtype=np.int64)),
         })
+
+
+class NoEventLog(EventLog):
+    """A log that keeps nothing: for the warm start's pilot and pre-history, whose events
+    are never read (ODD 5)."""
+
+    def log(self, case: int, activity: str, t: float, resource: int) -> None:
+        pass

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import mesa
 
-from .eventlog import EventLog
+from .eventlog import EventLog, NoEventLog
 from .population import Residents
 from .streams import generator
 from .vocabulary import BEGUN, ENDED, RESIDENT
@@ -49,8 +49,10 @@ from .vocabulary import BEGUN, ENDED, RESIDENT
 if TYPE_CHECKING:
     from .model import Neighbourhood
 
-#: The pre-history lasts this many times the longest mean case duration.
+#: The pre-history lasts this many times the longest mean case duration; its last
+#: FULL_RATE_DURATIONS of them at the full arrival rate, the part before thinned.
 PRE_HISTORY_DURATIONS = 4
+FULL_RATE_DURATIONS = 2
 #: Sub-streams of ``warmstart``: the pilot's needs, and the pre-history's arrivals.
 PILOT_NEEDS, PRE_HISTORY = 1, 2
 
@@ -61,18 +63,22 @@ def pilot_residents(residents: Residents) -> Residents:
                                ties=[set(t) for t in residents.ties])
 
 
-def pre_history_days(model: Neighbourhood) -> int:
-    """Four times the longest mean case (support plan and overload included), at least
-    the pilot.
+def pre_history_days(model: Neighbourhood) -> tuple[int, int]:
+    """The pre-history's length and that of its full-rate part: four and one times the
+    longest mean case (support plan and overload included), each at least the pilot.
 
     Cases that arrived longer ago are nearly all over: with the default lognormal of
-    coefficient of variation 1, a case outlives four means with chance 0.02.
+    coefficient of variation 1, a case outlives four means with chance 0.02. The
+    full-rate part lets the waiting lists and the intake queues build up by the rules:
+    people leave a list within months (withdrawal, crisis), well within one longest case.
     """
     w = model.scenario.wijkteam
     longest = w.plan_days_mean + model.wijkteam.duration_scale * max(
         w.duration_factor.practical, w.duration_factor.social, w.duration_factor.ongoing,
         w.duration_factor.complex) * (1.0 + w.overload_duration_factor)
-    return max(math.ceil(PRE_HISTORY_DURATIONS * longest), model.scenario.start.pilot_days)
+    pilot = model.scenario.start.pilot_days
+    return (max(math.ceil(PRE_HISTORY_DURATIONS * longest), pilot),
+            max(math.ceil(FULL_RATE_DURATIONS * longest), pilot))
 
 
 def warm_start(model: Neighbourhood, make_pilot: Callable[..., Neighbourhood]
@@ -82,25 +88,33 @@ def warm_start(model: Neighbourhood, make_pilot: Callable[..., Neighbourhood]
     days = s.start.pilot_days
     pilot = make_pilot(residents=pilot_residents(model.residents),
                        needs_stream=("warmstart", PILOT_NEEDS))
+    pilot.events, pilot.datacollector = NoEventLog(), _NoSeries()  # never read
     try:
         for _ in range(days):
             pilot.step()
     finally:
         getattr(mesa.Agent, "_ids", {}).pop(pilot, None)
     joined, crises = pilot_arrivals(pilot, len(model.wijkteam.teams), days)
-    history = pre_history_days(model)
+    history, full_rate = pre_history_days(model)
     model.calendar.start_at(-history)
     # one stream per team and one for the crisis service, so each part's draws do not
     # depend on how many another part took
-    model.wijkteam.warm_start(joined, -history, [
+    model.wijkteam.warm_start(joined, -history, -full_rate, [
         generator(model.seed, "warmstart", PRE_HISTORY, k) for k in range(len(joined))])
-    if model.crisis.on:
-        model.crisis.warm_start(*crises, -history,
+    if model.crisis.on:  # its interventions last weeks: the full-rate part is enough
+        model.crisis.warm_start(*crises, -full_rate,
                                 generator(model.seed, "warmstart", PRE_HISTORY, len(joined)))
     run_pre_history(model, history)
     return {"warm": True, "pilot_days": days, "pre_history_days": history,
             "arrivals_per_day": [round(sum(weights), 4) for _, weights in joined],
             "in_progress_at_start": len(model.needs)}
+
+
+class _NoSeries:
+    """The pilot's daily series, which nobody reads: nothing is collected."""
+
+    def collect(self, model: Neighbourhood) -> None:
+        pass
 
 
 def pilot_arrivals(pilot: Neighbourhood, n_teams: int, days: int
@@ -141,6 +155,7 @@ def run_pre_history(model: Neighbourhood, history: int) -> None:
     """Days -history .. -1 on the calendar (and the desk's mornings), then day 0 afresh:
     records that ended are dropped, those in progress numbered from 0; the state counts,
     the event log and the crisis count start again."""
+    model.events = NoEventLog()  # the pre-history's events are not kept
     for d in range(-history, 0):
         model.calendar.open_day(d)
         model.now = float(d)

@@ -127,7 +127,8 @@ def test_outputs_record_how_the_run_started(run_small):
     warm = run_small("schiedam_walk_in", LOADED, seed=2, days=120)
     cold = run_small("schiedam_walk_in", {**LOADED, **COLD}, seed=2, days=120)
     start = warm.meta["start"]
-    assert start["warm"] is True and start["pilot_days"] == 60 \
+    pilot_days = warm.meta["parameters"]["start.pilot_days"]
+    assert start["warm"] is True and start["pilot_days"] == pilot_days \
         and start["pre_history_days"] > 0 and start["in_progress_at_start"] > 0, \
         f"expected meta to record the warm start, its pilot and pre-history, got {start}"
     assert warm.requests.attrs["start"] == start, "expected the frames to carry it too"

@@ -100,16 +100,22 @@ class Wijkteam:
         return self.teams[self.team_index(need)]
 
     def warm_start(self, arrivals: list[tuple[list[Need], list[float]]], t0: float,
-                   rngs: list) -> None:
+                   t_full: float, rngs: list) -> None:
         """The teams' pre-history (ODD 5): from ``t0`` to day 0 requests arrive at team k as
         a Poisson process at the stationary rate measured in the pilot (``arrivals[k]``: the
         requests that reached it, with their weights per day), each a copy of one of
         those (resident, kind, urgency, crisis) with fresh uniforms; cases, waiting lists,
         overload and repeats then build up by the rules themselves, so what is in
-        progress at day 0 is length-biased as in the stationary regime. ``rngs``: one
-        ``warmstart`` generator per team."""
+        progress at day 0 is length-biased as in the stationary regime. Before ``t_full``
+        only the arrivals whose plan and support, started at once, would outlast
+        ``t_full`` are kept (thinning): the others would be over before the full-rate
+        part begins, so the slots hold at ``t_full`` the length-biased cases of an
+        infinite-server team, as a team's slots do in the stationary regime, at a small
+        part of the cost. ``rngs``: one ``warmstart`` generator per team."""
         for (like, weights), rng in zip(arrivals, rngs, strict=True):
             for t, need, u in poisson_copies(rng, like, weights, t0, 0.0, N_U):
+                if t < t_full and t + self._case_days_at_most(need.kind, u) < t_full:
+                    continue
                 self.schedule(t, "warm_arrival", (need.resident, need.kind, need.urgency_intake,
                                                   need.crisis, u))
 
@@ -146,9 +152,11 @@ class Wijkteam:
         if need.state != "intake":
             return
         m = self.m
-        prof = min(team.professionals, key=lambda p: (len(p.cases), p.index))
-        m.transition(need, "intake", "waitlist", PROFESSIONAL + prof.index)
-        self.take_in(need, PROFESSIONAL + prof.index)
+        heap = team.by_load
+        while len(self.professionals[heap[0][1]].cases) != heap[0][0]:  # a stale entry
+            heapq.heappop(heap)
+        m.transition(need, "intake", "waitlist", PROFESSIONAL + heap[0][1])
+        self.take_in(need, PROFESSIONAL + heap[0][1])
 
     def _referrable(self, need: Need) -> bool:
         """A first, simple request that is no crisis may go to informal help."""
@@ -212,16 +220,25 @@ class Wijkteam:
         prof.cases.add(need)
         need.queue_wait = m.now - need.t_queue
         need.t_left_queue = m.now
-        duration = self.duration_scale * self._factors[need.kind] * self._base_duration(
-            need.u[U_SVC])
+        plan_days, duration = self._case_days(need.kind, need.u)
         if need.overload > 0:
             duration *= 1.0 + w.overload_duration_factor * need.overload
         m.answer(need, "wijkteam", PROFESSIONAL + prof.index, state="in_care")
-        plan_days = w.plan_days_mean * expo(need.u[U_PLAN])
         if plan_days > 0:
             self.schedule(m.now + plan_days, "plan", (need, prof, duration))
         else:
             self.on_plan((need, prof, duration))
+
+    def _case_days(self, kind: int, u) -> tuple[float, float]:
+        """Days to make the support plan and days of support after it, from the need's own
+        uniforms, before any overload."""
+        return (self.w.plan_days_mean * expo(u[U_PLAN]),
+                self.duration_scale * self._factors[kind] * self._base_duration(u[U_SVC]))
+
+    def _case_days_at_most(self, kind: int, u) -> float:
+        """Days from a case's start to its end at the most: at full overload."""
+        plan, support = self._case_days(kind, u)
+        return plan + support * (1.0 + self.w.overload_duration_factor)
 
     def on_plan(self, payload) -> None:
         """The support plan is agreed; support runs for the case's duration from now."""
