@@ -97,8 +97,14 @@ def test_left_queue_is_when_the_case_started_or_the_resident_left(loaded):
     assert r.loc[still, "day_left_queue"].isna().all(), \
         "expected no day_left_queue for those still on the list"
     never = r["day_queued"].isna()
-    assert r.loc[never, "day_left_queue"].isna().all(), \
-        "expected no day_left_queue for requests that never joined the list"
+    left_intake = never & r["day_left_queue"].notna()
+    assert (r.loc[left_intake, "state"].isin(["withdrawn", "crisis", "helped", "closed"])
+            & (r.loc[left_intake, "day_left_queue"] >= r.loc[left_intake, "day_intake"])
+            ).all(), \
+        "expected a day_left_queue without joining the list only for those who left the " \
+        "intake queue (gave up or in crisis) after arriving at the team, before an intake"
+    assert r.loc[never & r["day_intake"].isna(), "day_left_queue"].isna().all(), \
+        "expected no day_left_queue for requests that never reached the team"
 
 
 @pytest.mark.parametrize("overrides", [LOADED, DESK], ids=["walk_in", "vraagwijzer"])
@@ -123,8 +129,13 @@ def test_first_contact_is_the_desk_or_the_team(run_small):
     res = run_small(PRESET, DESK, seed=3, days=DAYS)
     r = res.requests
     at_team = r["day_intake"].notna()
-    assert (r.loc[at_team, "day_first_contact"] <= r.loc[at_team, "day_intake"]).all(), \
-        "expected a first contact no later than the arrival at the wijkteam"
+    taken_in = at_team & (r["day_queued"].notna() | r["route"].str.contains("wijkteam refers"))
+    assert (r.loc[taken_in, "day_first_contact"] <= r.loc[taken_in, "day_queued"]
+            .fillna(np.inf)).all(), \
+        "expected a first contact no later than joining the team's list (the intake at the latest)"
+    walk_in = taken_in & ~r["route"].str.contains("vraagwijzer|found on outreach")
+    assert (r.loc[walk_in, "day_first_contact"] >= r.loc[walk_in, "day_intake"]).all(), \
+        "expected a walk-in's first contact to be its intake, after its arrival at the team"
     by_desk = r["outcome"] == "vraagwijzer"
     assert (r.loc[by_desk, "day_first_contact"] == r.loc[by_desk, "day_answered"]).all(), \
         "expected the desk's own answer to be its first contact"
