@@ -87,7 +87,7 @@ OUTCOMES = ("alternative", "reference")
 #: A box limit whose quasi-p-value is at least this is no better than chance; dropped.
 QP_DROP = 0.05
 #: validate's sizes: (points, days); the full size is the file's own.
-QUICK = (10, 60)
+QUICK = (8, 30)
 ModelFn = Callable[[Any, int, int, int], Any]
 
 
