@@ -301,3 +301,31 @@ def test_the_validation_report_section_has_its_sentence_tables_and_figures(tmp_p
     for name in ("robustness_shares.png", "robustness_prim.png"):
         assert (tmp_path / name).read_bytes().startswith(b"\x89PNG"), f"expected {name}"
         assert f"]({name})" in text, f"expected the section to show {name}"
+
+
+def test_the_sweeps_page_shows_the_shares_and_boxes_of_a_robustness_run(
+        reference, monkeypatch) -> None:
+    import ipyvuetify as v
+    import plotly.graph_objects as go
+    import solara
+    from dashboard_helpers import page_context, wait_until
+
+    from dashboards import sweeps
+
+    _, out = reference
+    monkeypatch.setenv("SAMENSPEL_RESULTS_ROOT", str(out.parent))
+    with page_context():
+        _, rc = solara.render(sweeps.Page(), handle_error=False)
+        try:
+            rc.find(v.TextField, label="Results directory").widget.v_model = out.name
+            [b for b in rc.find(v.Btn).widgets if "Open" in b.children][0].click()
+            titles = wait_until(
+                lambda: [f.layout.title.text for f in rc.find(go.FigureWidget).widgets
+                         if "beats" in str(f.layout.title.text)], 60,
+                "the robustness shares figure after opening the directory")
+            assert "schiedam_walk_in beats rotterdam_vraagwijzer" in titles[0], titles
+            every = [str(f.layout.title.text) for f in rc.find(go.FigureWidget).widgets]
+            assert "When the answer flips (PRIM)" in every, \
+                f"expected the PRIM figure beside the shares, got {every}"
+        finally:
+            rc.close()

@@ -627,16 +627,16 @@ def shares_figure(payload: dict[str, Any]):
     import plotly.graph_objects as go
 
     rows = payload["shares"]
-    labels = [s["label"] for s in rows]
+    labels = [f"{s['label']}<br>{s['alternative_better']} of {s['worlds']} worlds"
+              for s in rows]
     share, lo, hi = ([math.nan if s[k] is None else s[k] for s in rows]  # JSON null: NaN
                      for k in ("share", "share_lo", "share_hi"))
-    fig = go.Figure(go.Bar(
-        x=share, y=labels, orientation="h", marker_color="#1f77b4",
+    fig = go.Figure(go.Scatter(  # a dot with its interval reads better than a bar
+        x=share, y=labels, mode="markers", marker={"size": 12, "color": "#1f77b4"},
         error_x={"type": "data", "symmetric": False,
                  "array": [h - s for s, h in zip(share, hi, strict=True)],
                  "arrayminus": [s - lo_ for s, lo_ in zip(share, lo, strict=True)]},
-        text=[f"{s['alternative_better']} of {s['worlds']}" for s in rows],
-        textposition="inside", customdata=[s["kpi"] for s in rows],
+        customdata=[s["kpi"] for s in rows],
         hovertemplate="%{customdata}: %{x:.2f}<extra></extra>"))
     fig.add_vline(x=0.5, line_dash="dot", line_color="#7f7f7f")
     fig.update_layout(
@@ -644,8 +644,8 @@ def shares_figure(payload: dict[str, Any]):
         f"{_name(payload, 'reference')}", template="plotly_white",
         xaxis={"title": f"share of worlds ({payload['meta']['confidence']:.0%} interval)",
                "range": [0, 1]},
-        yaxis={"autorange": "reversed"}, width=900, height=120 + 60 * len(rows),
-        margin={"l": 320})
+        yaxis={"autorange": "reversed"}, width=900, height=140 + 60 * len(rows),
+        margin={"l": 300})
     return fig
 
 
