@@ -80,6 +80,12 @@ def _add_execution(p: argparse.ArgumentParser) -> None:
                    help="no progress bar (it is shown only on a terminal anyway)")
 
 
+def _add_experiment(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("experiment", metavar="EXPERIMENT", help=what)
+    p.add_argument("--out", metavar="DIR", default=None,
+                   help="output directory (default results/<experiment name>)")
+
+
 def _interrupted(out: Path) -> int:
     from .manifest import read_manifest
 
@@ -235,15 +241,14 @@ def cmd_robustness(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
-    """Add ``sweep``, ``compare``, ``analyse`` and ``verify`` to the main command line."""
+    """Add ``sweep``, ``compare``, ``analyse``, ``verify`` and ``robustness`` to the main
+    command line."""
     p = subparsers.add_parser(
         "sweep", help="run an experiment: many scenarios, seeds and parameter values",
         description="Run every run of an experiment file (see experiments/), writing each "
         "as it finishes to a Parquet dataset in --out, with a manifest. Interrupted sweeps "
         "finish with --resume.")
-    p.add_argument("experiment", metavar="EXPERIMENT", help="experiment .toml file")
-    p.add_argument("--out", metavar="DIR", default=None,
-                   help="output directory (default results/<experiment name>)")
+    _add_experiment(p, "experiment .toml file")
     p.add_argument("--replications", type=int, default=None, metavar="N",
                    help="override the file's replications, for a quick look")
     p.add_argument("--days", type=int, default=None, metavar="N",
@@ -304,7 +309,10 @@ def register(subparsers: Any) -> None:
         "results.")
     p.add_argument("dir", metavar="DIR", help="a sweep or compare output directory")
     p.set_defaults(func=cmd_verify)
+    _register_robustness(subparsers)
 
+
+def _register_robustness(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "robustness", help="in what share of plausible worlds does one policy beat another",
         description="Run a robustness file (experiments/robustness_access.toml): both "
@@ -312,9 +320,7 @@ def register(subparsers: Any) -> None:
         "paired seeds; then per key KPI the share of worlds where the alternative wins and "
         "PRIM boxes of when the answer flips. Writes robustness.md, .json, .html beside "
         "the runs in --out.")
-    p.add_argument("experiment", metavar="EXPERIMENT", help="robustness .toml file")
-    p.add_argument("--out", metavar="DIR", default=None,
-                   help="output directory (default results/<experiment name>)")
+    _add_experiment(p, "robustness .toml file")
     p.add_argument("--points", type=int, default=None, metavar="N",
                    help="override the number of worlds (design.n), for a quick look")
     p.add_argument("--days", type=int, default=None, metavar="N",
@@ -322,4 +328,3 @@ def register(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the analysis as one JSON object")
     _add_execution(p)
     p.set_defaults(func=cmd_robustness)
-
