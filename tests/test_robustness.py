@@ -49,11 +49,12 @@ n = 6
 seed = 3
 [run]
 master_seed = 5
+seed_per_point = true
 days = 40
 """
 
 TEXT_KEYS = ("experiment", "sha256", "reference", "alternative", "points", "design_seed",
-             "master_seed", "replication_seeds", "days", "code_version")
+             "master_seed", "seed_per_point", "days", "code_version")
 
 
 def _quick(tmp: Path, text: str = QUICK) -> Path:
@@ -158,7 +159,7 @@ def test_the_access_file_ranges_over_assumptions_within_their_declarations() -> 
         spec = SPECS[f.key]
         assert spec.source.startswith(ASSUMPTION) and f.why, f"{f.key}: assumption with a why"
         assert spec.lo <= f.lo < f.hi <= spec.hi, f"{f.key}: range within its declaration"
-    assert exp.replications == 1, "one paired seed per world"
+    assert exp.replications == 1 and exp.seed_per_point, "one paired seed per world"
 
 
 # --- a quick run on the real model ------------------------------------------------------
@@ -184,7 +185,7 @@ def test_a_quick_run_gives_shares_and_boxes_in_range(reference) -> None:
 def test_every_world_records_its_seed_and_both_scenario_hashes(reference) -> None:
     _, out = reference
     worlds = pd.read_parquet(out / "worlds.parquet")
-    assert len(worlds) == 6 and worlds["seed"].nunique() == 1, "one paired seed per world"
+    assert len(worlds) == 6 and worlds["seed"].nunique() == 6, "each world its own seed"
     assert (worlds["hash:reference"] != worlds["hash:alternative"]).all(), \
         "the two policies are different scenarios"
     assert worlds["hash:reference"].nunique() == 6, "each world is another scenario"
@@ -212,6 +213,7 @@ def test_walk_in_better_means_better_in_the_declared_direction(reference) -> Non
 def test_prim_recovers_a_planted_box() -> None:
     rng = np.random.default_rng(7)
     x = pd.DataFrame(rng.uniform(size=(600, 4)), columns=["a", "b", "c", "d"])
+    x["d"] = rng.integers(0, 10, 600)  # an integer parameter, as caseload_max
     y = ((x["a"] > 0.6) & (x["b"] < 0.3)).to_numpy()
     box = prim_box(x, y, threshold=0.95)
     limits = {lim["key"]: lim for lim in box["limits"]}

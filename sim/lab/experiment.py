@@ -31,6 +31,8 @@ so no range is typed twice. The layout::
     [run]
     replications = 30
     master_seed = 20260101
+    seed_per_point = false     # true: each design point its own seeds (still paired
+                               # across base scenarios), so noise is sampled with it
     days = 455                 # horizon; default each base scenario's own days
     warmup_days = 90
 
@@ -83,7 +85,7 @@ TOP_KEYS = ("name", "description", "base", "levers", "uncertainties", "design", 
 TABLE_KEYS = {
     "base": ("scenario", "scenarios", "set"),
     "design": ("kind", "n", "levels", "second_order", "sample", "seed"),
-    "run": ("replications", "master_seed", "days", "warmup_days"),
+    "run": ("replications", "master_seed", "seed_per_point", "days", "warmup_days"),
     "output": ("kpis", *OUTPUT_PARTS),
 }
 MAX_SEED = 2**63 - 1
@@ -185,6 +187,7 @@ class Experiment:
     design: Design
     replications: int = 1
     master_seed: int = 0
+    seed_per_point: bool = False
     days: int | None = None
     warmup_days: int = 0
     kpis: tuple[str, ...] = ()
@@ -243,6 +246,7 @@ class Experiment:
     def settings(self) -> dict[str, Any]:
         """What fixes the plan; recorded in the manifest and checked on --resume."""
         return {"replications": self.replications, "master_seed": self.master_seed,
+                "seed_per_point": self.seed_per_point,
                 "days": self.days, "warmup_days": self.warmup_days,
                 "design": dataclasses.asdict(self.design), "kpis": list(self.kept_kpis),
                 "daily": self.daily, "routes": self.routes, "waits": self.waits,
@@ -328,6 +332,9 @@ def experiment_from_tree(tree: dict, where: str, text: str, base_dir: Path | Non
     run = tree.get("run", {})
     replications = _int_at(run, "replications", 1, where, "run.", 1, 1_000_000)
     master_seed = _int_at(run, "master_seed", 0, where, "run.", 0, MAX_SEED)
+    seed_per_point = run.get("seed_per_point", False)
+    if not isinstance(seed_per_point, bool):
+        raise InputError(where, "run.seed_per_point", seed_per_point, "must be true or false")
     days = _int_at(run, "days", None, where, "run.", 1, int(SPECS["days"].hi))
     warmup = _int_at(run, "warmup_days", 0, where, "run.", 0, int(SPECS["days"].hi))
     for label, own_days in zip(labels, base_days, strict=True):
@@ -365,7 +372,8 @@ def experiment_from_tree(tree: dict, where: str, text: str, base_dir: Path | Non
         sha256=hashlib.sha256(text.encode()).hexdigest(), text=text,
         bases=bases, base_labels=labels, base_set=base_set, levers=levers,
         uncertainties=uncertainties, design=design, replications=replications,
-        master_seed=master_seed, days=days, warmup_days=warmup, kpis=tuple(kpis), **flags)
+        master_seed=master_seed, seed_per_point=seed_per_point, days=days,
+        warmup_days=warmup, kpis=tuple(kpis), **flags)
 
 
 def _check_keys(table: dict, allowed: tuple[str, ...], where: str, prefix: str) -> None:

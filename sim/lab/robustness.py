@@ -383,7 +383,10 @@ def prim_box(x: pd.DataFrame, y: np.ndarray, threshold: float) -> dict[str, Any]
         warnings.simplefilter("ignore")  # ipyparallel missing; pandas deprecations in 2.5.3
         from ema_workbench.analysis import prim
 
-        box = prim.Prim(x.reset_index(drop=True), y, threshold=threshold).find_box()
+        # as floats: 2.5.3 pastes a fractional limit into an integer column, which
+        # pandas 3 refuses
+        box = prim.Prim(x.reset_index(drop=True).astype(float), y,
+                        threshold=threshold).find_box()
         trajectory = box.peeling_trajectory
         result["trajectory"] = [
             {"coverage": float(r.coverage), "density": float(r.density),
@@ -448,7 +451,9 @@ def analyse(rob: Robustness, runs: pd.DataFrame,
             "reference": rob.reference, "alternative": rob.alternative,
             "contrast": list(rob.contrast), "points": exp.design.n,
             "design_seed": exp.design_seed, "master_seed": exp.master_seed,
-            "replication_seeds": replication_seeds(exp.master_seed, exp.replications),
+            "seed_per_point": exp.seed_per_point,
+            "replication_seeds": None if exp.seed_per_point else
+            replication_seeds(exp.master_seed, exp.replications),
             "days": exp.days, "warmup_days": exp.warmup_days, "base_set": base,
             "prim_threshold": rob.prim_threshold, "confidence": CONFIDENCE,
             "worlds_complete": len(table),
@@ -607,7 +612,10 @@ def render_markdown(payload: dict[str, Any], level: int = 2,
     base = ", ".join(f"`{k}` = {v}" for k, v in m["base_set"].items()) or "none"
     lines += ["", f"Experiment `{m['experiment']}` (sha256 `{m['sha256'][:12]}`), "
               f"{m['points']} worlds (design seed {m['design_seed']}), master seed "
-              f"{m['master_seed']} (replication seeds {m['replication_seeds']}), "
+              f"{m['master_seed']} ("
+              + ("each world its own seed" if m.get("seed_per_point") else
+                 f"replication seeds {m['replication_seeds']}")
+              + ", the same for both policies), "
               f"{m['days']} days from a warm start, warm-up {m['warmup_days']} days; "
               f"fixed in both bases: {base}. Code version `{m.get('code_version')}`; runs "
               f"{m.get('runs_done')} of {m.get('runs_planned')} done, "
@@ -730,7 +738,8 @@ def validation_section(out: Path, mode: str = "full", workers: int | None = None
     """The "Robustness of the policy answer" section of ``samenspel validate``.
 
     Full: the 500 worlds of ``experiments/robustness_access.toml`` into
-    ``results/validation/robustness-<code version>`` (resumed when interrupted);
+    ``results/validation/robustness-<code version>-<file hash>`` (resumed when
+    interrupted, re-analysed when finished);
     quick: a few short worlds in a temporary directory. Its figures are written to
     ``out`` as PNG; returns the Markdown.
     """
@@ -743,7 +752,8 @@ def validation_section(out: Path, mode: str = "full", workers: int | None = None
     rob = load_robustness(EXPERIMENT)
     with tempfile.TemporaryDirectory() as tmp:
         if mode == "full":
-            data = Path("results") / "validation" / f"robustness-{code_version()}"
+            data = Path("results") / "validation" / (
+                f"robustness-{code_version()}-{rob.experiment.sha256[:8]}")
         else:
             rob = rob.with_overrides(*QUICK)
             data = Path(tmp) / "robustness"
