@@ -21,7 +21,8 @@ from sim.lab.robustness import (
     RESULT,
     box_rows,
     box_words,
-    prim_figure,
+    prim_boxes_figure,
+    prim_tradeoff_figure,
     read_result,
     shares_figure,
     summary_sentence,
@@ -66,4 +67,5 @@ def RobustnessView(path: Path, language: str):
     solara.Select(t("sweeps_kpi", language), values=kpis, value=chosen, on_value=set_kpi)
     solara.Markdown(f"**{flat_label(chosen)}**")
     solara.DataFrame(boxes_table(payload, chosen))
-    solara.FigurePlotly(prim_figure(payload))
+    solara.FigurePlotly(prim_boxes_figure(payload))
+    solara.FigurePlotly(prim_tradeoff_figure(payload))

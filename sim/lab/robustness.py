@@ -363,10 +363,11 @@ def prim_box(x: pd.DataFrame, y: np.ndarray, threshold: float) -> dict[str, Any]
 
     On PRIM's peeling and pasting trajectory the box chosen is the one with the largest
     coverage whose density reaches ``threshold`` (the first that dense; the usual
-    trade-off choice). Its limits whose quasi-p-value is ``QP_DROP`` or more trim empty
-    corners rather than separate the cases, so they are dropped
-    (``PrimBox.drop_restriction``), as the EMA Workbench's guidance does; coverage and
-    density are those of the box that remains. ``status``: ``box``; ``everywhere`` (the
+    trade-off choice). Limits whose quasi-p-value is ``QP_DROP`` or more trim empty
+    corners rather than separate the cases, so they are dropped one at a time, the
+    least telling first, the rest judged again after each
+    (``PrimBox.drop_restriction``); coverage and density are those of the box that
+    remains. ``status``: ``box``; ``everywhere`` (the
     whole plausible range is that dense); ``none`` (no box on the trajectory is that
     dense, or only by limits no better than chance); ``never`` or ``always`` (``y``);
     ``undefined`` (no worlds).
@@ -398,12 +399,13 @@ def prim_box(x: pd.DataFrame, y: np.ndarray, threshold: float) -> dict[str, Any]
             return result
         i = int(dense["coverage"].idxmax())
         box.select(i)
-        limits = box.inspect(i, style="data")[0][1]
-        dropped = [key for key in limits.index if _qp(limits.loc[key]) >= QP_DROP]
-        for key in dropped:
-            box.drop_restriction(key)
-        i = len(box.peeling_trajectory) - 1 if dropped else i
         stats, limits = box.inspect(i, style="data")[0]
+        dropped = []
+        while len(limits) and (qp := limits.apply(_qp, axis=1)).max() >= QP_DROP:
+            dropped.append(str(qp.idxmax()))  # the least telling limit, then look again
+            box.drop_restriction(dropped[-1])
+            i = len(box.peeling_trajectory) - 1
+            stats, limits = box.inspect(i, style="data")[0]
     result.update(coverage=float(stats["coverage"]), density=float(stats["density"]),
                   mass=float(stats["mass"]), dropped=dropped)
     initial = x.agg(["min", "max"])
@@ -657,59 +659,68 @@ def shares_figure(payload: dict[str, Any]):
     return fig
 
 
-def prim_figure(payload: dict[str, Any]):
-    """PRIM's trade-off (coverage against density along the peeling) per KPI, beside the
-    chosen boxes' limits as shares of each plausible range."""
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
-
+def _prim_lines(payload: dict[str, Any]) -> list[tuple[dict[str, Any], str, str, str]]:
+    """The boxes that have a trajectory, each with its name, colour and dash."""
     from .figures import PALETTE
 
-    found = [b for b in payload["boxes"] if b["trajectory"]]
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.45, 0.55], horizontal_spacing=0.3,
-                        subplot_titles=("Peeling trade-off", "Chosen boxes (share of range)"))
     colours = {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(payload["kpis"])}
-    rows_y: list[str] = []
-    for b in found:
-        name = f"{flat_label(b['kpi'])}: {_name(payload, b['better'])} better"
+    return [(b, f"{flat_label(b['kpi'])}: {_name(payload, b['better'])} better",
+             colours[b["kpi"]], "solid" if b["better"] == "alternative" else "dot")
+            for b in payload["boxes"] if b["trajectory"]]
+
+
+def prim_tradeoff_figure(payload: dict[str, Any]):
+    """PRIM's trade-off per KPI and outcome: coverage against density along the peeling,
+    the chosen box starred (after dropping chance limits it may lie off its line)."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for b, name, colour, dash in _prim_lines(payload):
         t = b["trajectory"]
-        dash = "solid" if b["better"] == "alternative" else "dot"
         fig.add_trace(go.Scatter(
             x=[p["coverage"] for p in t], y=[p["density"] for p in t], mode="lines",
-            line={"color": colours[b["kpi"]], "dash": dash}, name=name, legendgroup=name,
-            hovertemplate="coverage %{x:.2f}, density %{y:.2f}<extra>" + name + "</extra>"),
-            row=1, col=1)
-        if b["status"] != "box":
-            continue
-        fig.add_trace(go.Scatter(x=[b["coverage"]], y=[b["density"]], mode="markers",
-                                 marker={"symbol": "star", "size": 12,
-                                         "color": colours[b["kpi"]]},
-                                 legendgroup=name, showlegend=False), row=1, col=1)
-        for lim in b["limits"]:
-            span = lim["range_hi"] - lim["range_lo"] or 1.0
-            label = f"{lim['key']} | {flat_label(b['kpi'])}, {_name(payload, b['better'])}"
-            rows_y.append(label)
-            fig.add_trace(go.Scatter(
-                x=[(lim["lo"] - lim["range_lo"]) / span, (lim["hi"] - lim["range_lo"]) / span],
-                y=[label, label], mode="lines+markers",
-                line={"color": colours[b["kpi"]], "width": 6, "dash": dash},
-                legendgroup=name, showlegend=False,
-                hovertemplate=f"{lim['key']}: {fmt(lim['lo'])} to {fmt(lim['hi'])}"
-                "<extra></extra>"), row=1, col=2)
-    fig.add_hline(y=payload["meta"]["prim_threshold"], line_dash="dot", line_color="#7f7f7f",
-                  row=1, col=1)
-    fig.update_xaxes(title_text="coverage", range=[0, 1.02], row=1, col=1)
-    fig.update_yaxes(title_text="density", range=[0, 1.02], row=1, col=1)
-    fig.update_xaxes(title_text="share of the plausible range", range=[-0.02, 1.02],
-                     row=1, col=2)
-    fig.update_yaxes(autorange="reversed", row=1, col=2)
-    fig.update_layout(title="When the answer flips (PRIM)", template="plotly_white",
-                      width=1300, height=max(450, 160 + 28 * len(rows_y)),
-                      legend={"orientation": "h", "y": -0.15})
+            line={"color": colour, "dash": dash}, name=name, legendgroup=name,
+            hovertemplate="coverage %{x:.2f}, density %{y:.2f}<extra>" + name + "</extra>"))
+        if b["status"] == "box":
+            fig.add_trace(go.Scatter(x=[b["coverage"]], y=[b["density"]], mode="markers",
+                                     marker={"symbol": "star", "size": 13, "color": colour},
+                                     legendgroup=name, showlegend=False))
+    fig.add_hline(y=payload["meta"]["prim_threshold"], line_dash="dot", line_color="#7f7f7f")
+    fig.update_layout(title="When the answer flips: PRIM's peeling trade-off",
+                      template="plotly_white", width=1000, height=650,
+                      xaxis={"title": "coverage", "range": [0, 1.02]},
+                      yaxis={"title": "density", "range": [0, 1.02]},
+                      legend={"font": {"size": 10}})
     return fig
 
 
-FIGURES = {"robustness_shares": shares_figure, "robustness_prim": prim_figure}
+def prim_boxes_figure(payload: dict[str, Any]):
+    """The chosen boxes' limits, each as the part of its plausible range it keeps."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    rows = 0
+    for b, name, colour, dash in _prim_lines(payload):
+        for lim in b["limits"] if b["status"] == "box" else []:
+            span = lim["range_hi"] - lim["range_lo"] or 1.0
+            label = f"{lim['key']}<br>{name}"
+            rows += 1
+            fig.add_trace(go.Scatter(
+                x=[(lim["lo"] - lim["range_lo"]) / span, (lim["hi"] - lim["range_lo"]) / span],
+                y=[label, label], mode="lines+markers", name=name, legendgroup=name,
+                showlegend=False, line={"color": colour, "width": 6, "dash": dash},
+                hovertemplate=f"{lim['key']}: {fmt(lim['lo'])} to {fmt(lim['hi'])}"
+                "<extra></extra>"))
+    fig.update_layout(title="When the answer flips: PRIM boxes (the part of each plausible "
+                      "range a box keeps)", template="plotly_white", width=1000,
+                      height=max(300, 120 + 48 * rows), margin={"l": 420},
+                      xaxis={"title": "share of the plausible range", "range": [-0.02, 1.02]},
+                      yaxis={"autorange": "reversed", "tickfont": {"size": 10}})
+    return fig
+
+
+FIGURES = {"robustness_shares": shares_figure, "robustness_prim": prim_tradeoff_figure,
+           "robustness_boxes": prim_boxes_figure}
 
 
 def render_html(payload: dict[str, Any]) -> str:
