@@ -74,6 +74,7 @@ from .experiment import (
     read_experiment_text,
 )
 from .lock import results_lock
+from .manifest import read_manifest
 from .stats import CONFIDENCE, fmt, fmt_interval
 
 FORMAT = "samenspel-robustness/1"
@@ -271,7 +272,7 @@ def run_robustness(rob: Robustness, out: str | os.PathLike, executor: Executor |
     t0 = time.perf_counter()
     hashes = scenario_hashes(plan_runs(rob.experiment))
     analysis = analyse(rob, load_runs(out), hashes)
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    manifest = read_manifest(out)
     analysis["meta"].update(
         code_version=manifest.get("code_version"), out=str(out),
         executor=manifest["sessions"][-1].get("executor"),
