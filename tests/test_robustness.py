@@ -66,7 +66,7 @@ def _quick(tmp: Path, text: str = QUICK) -> Path:
 def _result(out: Path) -> dict:
     """robustness.json without what records where and how fast a run went."""
     payload = json.loads((out / "robustness.json").read_text())
-    for key in ("out", "executor", "sessions", "sweep_s", "analysis_s"):
+    for key in ("out", "executor", "sessions", "sweep_s", "analysis_s", "analysed_with"):
         payload["meta"].pop(key, None)
     return payload
 

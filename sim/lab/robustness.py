@@ -278,10 +278,22 @@ def run_robustness(rob: Robustness, out: str | os.PathLike, executor: Executor |
         executor=manifest["sessions"][-1].get("executor"),
         sessions=len(manifest.get("sessions", [])), runs_planned=result.planned,
         runs_done=result.done, runs_failed=result.failed,
-        sweep_s=round(result.elapsed_s, 1), analysis_s=round(time.perf_counter() - t0, 1))
+        sweep_s=round(sum(map(_seconds, manifest.get("sessions", []))), 1),
+        analysis_s=round(time.perf_counter() - t0, 1))
     with results_lock(out):
         write_outputs(out, analysis)
     return result, analysis
+
+
+def _seconds(session: dict[str, Any]) -> float:
+    """How long a sweep session of the manifest took (its clock times, to the second)."""
+    import datetime as dt
+
+    try:
+        return (dt.datetime.fromisoformat(session["finished"])
+                - dt.datetime.fromisoformat(session["started"])).total_seconds()
+    except (KeyError, TypeError, ValueError):  # a session that did not finish
+        return 0.0
 
 
 def scenario_hashes(tasks: list[Any]) -> dict[tuple[int, str], str]:
@@ -596,7 +608,10 @@ def render_markdown(payload: dict[str, Any], level: int = 2,
               "Scenario discovery with PRIM (`ema_workbench.analysis.prim`): per KPI and per "
               "policy, the box of parameter limits where that policy is better. Of the "
               "boxes on PRIM's peeling trajectory the one with the largest coverage whose "
-              f"density reaches {fmt(m['prim_threshold'])} is shown. Coverage: the share of "
+              f"density reaches {fmt(m['prim_threshold'])} is taken, then its limits with a "
+              f"quasi-p-value of {fmt(QP_DROP)} or more are dropped one at a time (they trim "
+              "empty corners rather than separate the cases), so a box's density can end "
+              "below the threshold. Coverage: the share of "
               "the worlds where the policy is better that lie in the box; density: the share "
               "of the worlds in the box where it is better; qp: PRIM's quasi-p-value of a "
               "limit (small: the limit is no accident of sampling).", "",
@@ -622,10 +637,10 @@ def render_markdown(payload: dict[str, Any], level: int = 2,
               f"{m['days']} days from a warm start, warm-up {m['warmup_days']} days; "
               f"fixed in both bases: {base}. Code version `{m.get('code_version')}`; runs "
               f"{m.get('runs_done')} of {m.get('runs_planned')} done, "
-              f"{m.get('runs_failed')} failed; last session ({m.get('sessions')} in all, "
-              f"{m.get('executor')}): sweep {fmt(m.get('sweep_s', math.nan))} s, analysis "
-              f"{fmt(m.get('analysis_s', math.nan))} s. Each world's seed and two scenario "
-              "hashes are in worlds.parquet.", ""]
+              f"{m.get('runs_failed')} failed; sweep {fmt(m.get('sweep_s', math.nan))} s of "
+              f"wall time over {m.get('sessions')} session(s) (the last on "
+              f"{m.get('executor')}), analysis {fmt(m.get('analysis_s', math.nan))} s. Each "
+              "world's seed and two scenario hashes are in worlds.parquet.", ""]
     lines += [f"![{f}]({f})" for f in figures]
     return "\n".join(lines) + "\n"
 
