@@ -4,8 +4,8 @@ Every run has a deterministic id ``b<base>-p<point>-r<replication>``. Replicatio
 ``i`` gets the same seed under every base scenario and design point (common random
 numbers), drawn from the master seed with ``numpy.random.SeedSequence.spawn``, so
 comparisons are paired; with ``[run] seed_per_point`` each design point draws its own
-(still the same under every base scenario). A run's output depends only on its scenario and seed, so
-the executor (serial, processes, Dask) does not change the dataset.
+(still the same under every base scenario). A run's output depends only on its scenario
+and seed, so the executor (serial, processes, Dask) does not change the dataset.
 
 The output directory, each file written atomically (temp file + ``os.replace``)::
 
