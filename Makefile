@@ -44,7 +44,8 @@ docs: $(STAMP)
 
 ## validate: docs/validation.md and its figures: queue-only runs against Erlang C, Cobham,
 ##           Little and pooling; the elephant against Darley & Latane and the volunteer's
-##           dilemma. One line per check; exits non-zero if any check fails
+##           dilemma; and the robustness of the access answer over 500 plausible worlds
+##           (experiments/robustness_access.toml). One line per check; exits non-zero if any fails
 validate: $(STAMP)
 	$(BIN)/python -m sim validate --out docs
 

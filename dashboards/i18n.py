@@ -255,6 +255,10 @@ _WORDS: dict[str, tuple[str, str]] = {
                        "Gestopt na {done} van {planned} runs; start opnieuw om verder te gaan"),
     "sweeps_crossings": ("Where the mean crosses the threshold",
                          "Waar het gemiddelde de drempel kruist"),
+    # sweeps: a robustness run (dashboards/robustness.py)
+    "robustness_title": ("Robustness of the policy answer", "Hoe robuust is het beleidsantwoord"),
+    "robustness_boxes": ("When the answer flips (PRIM boxes)",
+                         "Wanneer het antwoord omslaat (PRIM-boxen)"),
 }
 
 

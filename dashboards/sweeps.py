@@ -39,6 +39,7 @@ from sim.lab.sweep import load_runs, part_ids
 from . import sweep_views as views
 from .common import failure_message, lang
 from .i18n import t
+from .robustness import RobustnessView
 
 
 def results_root() -> Path:
@@ -181,6 +182,7 @@ def Page():
         StartSweep(root, language, do_open)
         if opened is not None:
             Explore(*opened, language=language)
+            RobustnessView(opened[0], language)
 
 
 @solara.component

@@ -11,6 +11,8 @@
                       [--workers N] [--dask ...] [--resume] [--no-progress]
     samenspel analyse DIR [--kpis K,K] [--kpi KPI --threshold X [--along FACTOR]] [--json]
     samenspel verify DIR
+    samenspel robustness EXPERIMENT [--out DIR] [--points N] [--days N] [--workers N]
+                         [--dask ...] [--resume [--allow-code-change]] [--no-progress] [--json]
 
 Bad input raises :class:`sim.scenario.InputError`; the main command line prints it
 as one line and exits with code 2. A sweep stopped with Ctrl-C exits with 130 and
@@ -76,6 +78,12 @@ def _add_execution(p: argparse.ArgumentParser) -> None:
                    help="with --resume: finish a sweep begun under another code version")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bar (it is shown only on a terminal anyway)")
+
+
+def _add_experiment(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("experiment", metavar="EXPERIMENT", help=what)
+    p.add_argument("--out", metavar="DIR", default=None,
+                   help="output directory (default results/<experiment name>)")
 
 
 def _interrupted(out: Path) -> int:
@@ -202,16 +210,45 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_robustness(args: argparse.Namespace) -> int:
+    from .robustness import as_payload, box_words, load_robustness, run_robustness
+    from .robustness import summary_sentence as sentence
+    from .stats import fmt
+
+    rob = load_robustness(args.experiment).with_overrides(
+        points=args.points, days=_positive("robustness", "--days", args.days, 36_500))
+    out = Path(args.out) if args.out else Path("results") / rob.experiment.name
+    executor = _executor("robustness", args)
+    try:
+        with executor:
+            result, analysis = run_robustness(
+                rob, out, executor=executor, resume=args.resume,
+                progress=False if args.no_progress else None, log=_log,
+                allow_code_change=args.allow_code_change)
+    except KeyboardInterrupt:
+        return _interrupted(out)
+    payload = as_payload(analysis)
+    if args.json:
+        print_json(payload)
+    else:
+        print(sentence(payload))
+        for b in payload["boxes"]:
+            print(f"  {b['kpi']}: {payload['meta'][b['better']]} better {box_words(b)} "
+                  f"(coverage {fmt(b['coverage'])}, density {fmt(b['density'])})")
+        print(f"{result.done} of {result.planned} runs done, {result.failed} failed "
+              f"({result.elapsed_s / 60:.1f} min) -> {out / 'robustness.md'}")
+    return EXIT_FAILED_RUNS if result.failed else 0
+
+
 def register(subparsers: Any) -> None:
-    """Add ``sweep``, ``compare``, ``analyse`` and ``verify`` to the main command line."""
+    """Add ``sweep``, ``compare``, ``analyse``, ``verify`` and ``robustness`` to the main
+    command line."""
     p = subparsers.add_parser(
         "sweep", help="run an experiment: many scenarios, seeds and parameter values",
         description="Run every run of an experiment file (see experiments/), writing each "
         "as it finishes to a Parquet dataset in --out, with a manifest. Interrupted sweeps "
         "finish with --resume.")
-    p.add_argument("experiment", metavar="EXPERIMENT", help="experiment .toml file")
-    p.add_argument("--out", metavar="DIR", default=None,
-                   help="output directory (default results/<experiment name>)")
+    _add_experiment(p, "experiment .toml file")
     p.add_argument("--replications", type=int, default=None, metavar="N",
                    help="override the file's replications, for a quick look")
     p.add_argument("--days", type=int, default=None, metavar="N",
@@ -272,4 +309,22 @@ def register(subparsers: Any) -> None:
         "results.")
     p.add_argument("dir", metavar="DIR", help="a sweep or compare output directory")
     p.set_defaults(func=cmd_verify)
+    _register_robustness(subparsers)
 
+
+def _register_robustness(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "robustness", help="in what share of plausible worlds does one policy beat another",
+        description="Run a robustness file (experiments/robustness_access.toml): both "
+        "policies in every world of a Latin hypercube over assumption-marked parameters, "
+        "paired seeds; then per key KPI the share of worlds where the alternative wins and "
+        "PRIM boxes of when the answer flips. Writes robustness.md, .json, .html beside "
+        "the runs in --out.")
+    _add_experiment(p, "robustness .toml file")
+    p.add_argument("--points", type=int, default=None, metavar="N",
+                   help="override the number of worlds (design.n), for a quick look")
+    p.add_argument("--days", type=int, default=None, metavar="N",
+                   help="override the horizon in days, for a quick look")
+    p.add_argument("--json", action="store_true", help="print the analysis as one JSON object")
+    _add_execution(p)
+    p.set_defaults(func=cmd_robustness)

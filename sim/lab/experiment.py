@@ -18,7 +18,7 @@ so no range is typed twice. The layout::
     "wijkteam.share_outreach" = { lo = 0.0, hi = 0.3, n = 4 }   # a range (n points or step)
 
     [uncertainties]                       # behaviour we do not know well
-    "population.reluctance_ask_mean" = { lo = 0.2, hi = 0.6 }
+    "population.reluctance_ask_mean" = { lo = 0.2, hi = 0.6, why = "Rode Kruis 2020: ~40%" }
 
     [design]
     kind = "latin_hypercube"   # grid | latin_hypercube | sobol | morris
@@ -31,6 +31,8 @@ so no range is typed twice. The layout::
     [run]
     replications = 30
     master_seed = 20260101
+    seed_per_point = false     # true: each design point its own seeds (still paired
+                               # across base scenarios), so noise is sampled with it
     days = 455                 # horizon; default each base scenario's own days
     warmup_days = 90
 
@@ -73,7 +75,7 @@ N_COUNTS = {"latin_hypercube": "samples", "sobol": "base samples (a power of 2)"
 #: Optional outputs a run can keep besides its KPIs, each an ``[output]`` flag.
 OUTPUT_PARTS = ("daily", "routes", "waits")
 SAMPLE_CHOICES = ("uncertainties", "all")
-RANGE_KEYS = ("lo", "hi", "n", "step")
+RANGE_KEYS = ("lo", "hi", "n", "step", "why")  # why: the range's justification, one line
 #: Parameters that name or time a run rather than describe a neighbourhood.
 NOT_FACTORS = {"name": "it names the scenario",
                "description": "it describes the scenario",
@@ -83,7 +85,7 @@ TOP_KEYS = ("name", "description", "base", "levers", "uncertainties", "design", 
 TABLE_KEYS = {
     "base": ("scenario", "scenarios", "set"),
     "design": ("kind", "n", "levels", "second_order", "sample", "seed"),
-    "run": ("replications", "master_seed", "days", "warmup_days"),
+    "run": ("replications", "master_seed", "seed_per_point", "days", "warmup_days"),
     "output": ("kpis", *OUTPUT_PARTS),
 }
 MAX_SEED = 2**63 - 1
@@ -109,6 +111,7 @@ class Factor:
     hi: float | None = None
     n: int | None = None
     step: float | None = None
+    why: str = ""  # why this range is plausible
 
     @property
     def spec(self) -> Spec:
@@ -184,6 +187,7 @@ class Experiment:
     design: Design
     replications: int = 1
     master_seed: int = 0
+    seed_per_point: bool = False
     days: int | None = None
     warmup_days: int = 0
     kpis: tuple[str, ...] = ()
@@ -242,6 +246,7 @@ class Experiment:
     def settings(self) -> dict[str, Any]:
         """What fixes the plan; recorded in the manifest and checked on --resume."""
         return {"replications": self.replications, "master_seed": self.master_seed,
+                "seed_per_point": self.seed_per_point,
                 "days": self.days, "warmup_days": self.warmup_days,
                 "design": dataclasses.asdict(self.design), "kpis": list(self.kept_kpis),
                 "daily": self.daily, "routes": self.routes, "waits": self.waits,
@@ -251,19 +256,35 @@ class Experiment:
 # --- loading ------------------------------------------------------------------------
 
 
-def load_experiment(path: str | os.PathLike) -> Experiment:
-    """Read and validate an experiment file; any problem is one InputError line."""
+def read_experiment_text(path: str | os.PathLike) -> str:
+    """The text of an experiment file; a missing or unreadable file is one InputError line."""
     p = Path(path)
     if not p.is_file():
         raise InputError(str(path), "", _MISSING, "no such experiment file")
     try:
-        text = p.read_bytes().decode("utf-8")
+        return p.read_bytes().decode("utf-8")
     except UnicodeDecodeError as err:
         raise InputError(str(path), "", _MISSING, f"malformed TOML: not UTF-8 text ({err.reason} "
                    f"at byte {err.start})") from None
     except OSError as err:
         raise InputError(str(path), "", _MISSING, f"cannot read: {err.strerror}") from None
-    return experiment_from_text(text, where=str(path), base_dir=p.parent, path=str(path))
+
+
+def load_experiment(path: str | os.PathLike) -> Experiment:
+    """Read and validate an experiment file; any problem is one InputError line."""
+    text = read_experiment_text(path)
+    return experiment_from_text(text, where=str(path), base_dir=Path(path).parent,
+                                path=str(path))
+
+
+def parse_toml(text: str, where: str) -> dict:
+    """TOML text as a tree; malformed text is one InputError line."""
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise InputError(where, "", _MISSING, f"malformed TOML: {err}") from None
 
 
 def experiment_from_text(text: str, where: str = "experiment",
@@ -273,13 +294,7 @@ def experiment_from_text(text: str, where: str = "experiment",
 
     Relative ``.toml`` paths of base scenarios are looked up in ``base_dir`` first.
     """
-    import tomllib
-
-    try:
-        tree = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(where, "", _MISSING, f"malformed TOML: {err}") from None
-    return experiment_from_tree(tree, where=where, text=text,
+    return experiment_from_tree(parse_toml(text, where), where=where, text=text,
                                 base_dir=Path(base_dir) if base_dir else None, path=path)
 
 
@@ -317,6 +332,9 @@ def experiment_from_tree(tree: dict, where: str, text: str, base_dir: Path | Non
     run = tree.get("run", {})
     replications = _int_at(run, "replications", 1, where, "run.", 1, 1_000_000)
     master_seed = _int_at(run, "master_seed", 0, where, "run.", 0, MAX_SEED)
+    seed_per_point = run.get("seed_per_point", False)
+    if not isinstance(seed_per_point, bool):
+        raise InputError(where, "run.seed_per_point", seed_per_point, "must be true or false")
     days = _int_at(run, "days", None, where, "run.", 1, int(SPECS["days"].hi))
     warmup = _int_at(run, "warmup_days", 0, where, "run.", 0, int(SPECS["days"].hi))
     for label, own_days in zip(labels, base_days, strict=True):
@@ -354,7 +372,8 @@ def experiment_from_tree(tree: dict, where: str, text: str, base_dir: Path | Non
         sha256=hashlib.sha256(text.encode()).hexdigest(), text=text,
         bases=bases, base_labels=labels, base_set=base_set, levers=levers,
         uncertainties=uncertainties, design=design, replications=replications,
-        master_seed=master_seed, days=days, warmup_days=warmup, kpis=tuple(kpis), **flags)
+        master_seed=master_seed, seed_per_point=seed_per_point, days=days,
+        warmup_days=warmup, kpis=tuple(kpis), **flags)
 
 
 def _check_keys(table: dict, allowed: tuple[str, ...], where: str, prefix: str) -> None:
@@ -500,6 +519,9 @@ def _range(key: str, role: str, r: dict, spec: Spec, where: str, shown: str) -> 
         raise InputError(where, shown, r, f"lo ({lo}) must be less than hi ({hi})")
     if "n" in r and "step" in r:
         raise InputError(where, shown, r, "give n or step, not both")
+    why = r.get("why", "")
+    if not isinstance(why, str) or "\n" in why:
+        raise InputError(where, shown + ".why", why, "must be a one-line string")
     n = step = None
     if "n" in r:
         n = check_int(where, shown + ".n", r["n"], 2, 100_000)
@@ -514,7 +536,7 @@ def _range(key: str, role: str, r: dict, spec: Spec, where: str, shown: str) -> 
         step = float(step)
         if (hi - lo) / step > 100_000:
             raise InputError(where, shown + ".step", step, "gives more than 100000 grid points")
-    return Factor(key, role, lo=lo, hi=hi, n=n, step=step)
+    return Factor(key, role, lo=lo, hi=hi, n=n, step=step, why=why.strip())
 
 
 def _design(d: dict, levers: tuple[Factor, ...], uncertainties: tuple[Factor, ...],

@@ -3,8 +3,9 @@
 Every run has a deterministic id ``b<base>-p<point>-r<replication>``. Replication
 ``i`` gets the same seed under every base scenario and design point (common random
 numbers), drawn from the master seed with ``numpy.random.SeedSequence.spawn``, so
-comparisons are paired. A run's output depends only on its scenario and seed, so
-the executor (serial, processes, Dask) does not change the dataset.
+comparisons are paired; with ``[run] seed_per_point`` each design point draws its own
+(still the same under every base scenario). A run's output depends only on its scenario
+and seed, so the executor (serial, processes, Dask) does not change the dataset.
 
 The output directory, each file written atomically (temp file + ``os.replace``)::
 
@@ -77,13 +78,16 @@ ModelFn = Callable[[Scenario, int, int, int], Any]
 # --- seeds and plan ---------------------------------------------------------------
 
 
-def replication_seeds(master_seed: int, replications: int) -> list[int]:
+def replication_seeds(master_seed: int, replications: int, point: int | None = None
+                      ) -> list[int]:
     """One seed per replication, spawned from the master seed; the same for every scenario.
 
     ``SeedSequence(master).spawn(n)`` children keep their index, so replication ``i``
-    has the same seed however many replications are asked for.
+    has the same seed however many replications are asked for. With ``point`` (``[run]
+    seed_per_point``), the seeds of that design point alone.
     """
-    children = np.random.SeedSequence(master_seed).spawn(replications)
+    entropy = master_seed if point is None else [master_seed, point]
+    children = np.random.SeedSequence(entropy).spawn(replications)
     return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
 
 
@@ -136,8 +140,11 @@ def plan_runs(exp: Experiment, points: list[Point] | None = None,
                                  ) from None
         scenarios.append(row)
     tasks = []
-    for r, seed in enumerate(seeds):
+    own = {p.point: replication_seeds(exp.master_seed, exp.replications, p.point)
+           for p in points} if exp.seed_per_point else {}
+    for r, common in enumerate(seeds):
         for p in points:
+            seed = own[p.point][r] if own else common
             for b, label in enumerate(exp.base_labels):
                 scenario = scenarios[b][p.point]
                 days = exp.days if exp.days is not None else scenario.days

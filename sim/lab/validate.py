@@ -547,6 +547,11 @@ def validate(out: Path, mode: str = "full", workers: int | None = None, progress
     checks = [replace(c, target=c.target * shift[c.name]) if shift and c.name in shift else c
               for c in checks]
     write_report(out, checks, facts, mode, version, time.perf_counter() - start)
+    from .robustness import validation_section  # its own runs; no pass/fail check
+
+    section = validation_section(out, mode, workers, progress)
+    with (out / "validation.md").open("a", encoding="utf-8") as report:
+        report.write("\n" + section)
     for c in checks:
         print(c.line())
     return checks
