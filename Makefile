@@ -44,7 +44,9 @@ docs: $(STAMP)
 
 ## validate: docs/validation.md and its figures: queue-only runs against Erlang C, Cobham,
 ##           Little and pooling; the elephant against Darley & Latane and the volunteer's
-##           dilemma. One line per check; exits non-zero if any check fails
+##           dilemma; the city presets beside the Dutch figures; the seed's patterns over
+##           paired seeds. One line per check; exits non-zero if any check fails.
+##           Interrupted? `.venv/bin/python -m sim validate --out docs --resume` continues
 validate: $(STAMP)
 	$(BIN)/python -m sim validate --out docs
 
