@@ -8,14 +8,15 @@ it arises, so the team is an M/M/c queue with
 
 (defaults: lambda = 10, mu = 1.25, c = 10, rho = 0.8). The mean wait of one run is
 noisy at high load, so every estimate here comes with a standard error from batch
-means: each run is cut after its warm-up into batches of ``batch_days`` (long against
-the queue's relaxation time, so batch means are nearly independent), over several
-independent replications (seeds). A check passes only if the simulated value is
-within 4 standard errors of theory AND within a relative tolerance (12% for mean
-waits, 8% for P(wait > 0)); each check also asserts that its standard error is below
-5% of theory, so that a 20% bias is at least 4 SE away, and
-``test_a_20_percent_bias_would_be_caught`` shows on the actual estimates that
-theory shifted by 20% fails the same checks.
+means (``sim.lab.batch_means``, the same estimator as ``samenspel validate``): each run
+is cut after its warm-up into batches of ``batch_days`` (long against the queue's
+relaxation time, so batch means are nearly independent), then drains so that every
+request of the batches is served, over several independent replications (seeds). A
+check passes only if the simulated value is within 4 standard errors of theory AND
+within a relative tolerance (12% for mean waits, 8% for P(wait > 0)); each check also
+asserts that its standard error is below 5% of theory, so that a 20% bias is at least
+4 SE away, and ``test_a_20_percent_bias_would_be_caught`` shows on the actual
+estimates that theory shifted by 20% fails the same checks.
 
 Measured per-request relative variance (SE^2 * N / theory^2), which set the run
 lengths below: mean wait about 320-420 at rho 0.6, 250-550 at rho 0.75-0.8, 570-700

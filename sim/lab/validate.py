@@ -758,9 +758,9 @@ class DutchFigure:
     @property
     def rule_text(self) -> str:
         if self.rule[0] == "at_least":
-            return f"at least {self.rule[1]:g}"
-        tol = f"{self.rule[2]:.0%}" if self.relative else f"±{self.rule[2]:g}"
-        return f"{self.rule[1]:g} {tol}"
+            return f"at least {fmt(self.rule[1])}"
+        tol = f"{self.rule[2]:.0%}" if self.relative else f"{self.rule[2]:g}"
+        return f"{fmt(self.rule[1])} ±{tol}"
 
 
 REKENKAMER = "Rekenkamer Rotterdam 2018, *Het komt niet in de buurt* (DOMAIN.md)"
