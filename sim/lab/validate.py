@@ -1081,7 +1081,7 @@ def _render_patterns(mode: str, results: Mapping[str, Any], adjust: Adjust) -> R
                             0.0, 0.0, direction="below" if p.expect == "lower" else "above",
                             ci=(lo, hi), note=f"{right} of {n} seeds {p.expect}")])
         checks.append(c)
-        per_seed[p.claim] = (d / abs(base.mean()) if base.mean() else d).tolist()
+        per_seed[f"{p.claim}: {p.measure_text}"] = d.tolist()
         rows.append(f"| {c.name} | {p.lever_text} | {p.measure_text} | {fmt(base.mean())} "
                     f"| {fmt(lever.mean())} | {fmt(mean)} {fmt_interval(lo, hi)} "
                     f"| {right} of {n} | {'PASS' if c.passed else '**FAIL**'} |")
@@ -1145,18 +1145,22 @@ def dutch_figure(plotted: list[tuple[DutchFigure, float, float, float, bool]]):
 
 
 def patterns_figure(per_seed: dict[str, list[float]]):
-    """Each pattern's per-seed difference, lever minus base, relative to the base mean."""
+    """Each pattern's per-seed difference, lever minus base, in its own units: one dot a
+    seed (counts read better than error bars, DOMAIN.md)."""
     import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
 
-    fig = go.Figure()
-    for claim, diffs in per_seed.items():
-        fig.add_trace(go.Scatter(x=diffs, y=[claim] * len(diffs), mode="markers",
-                                 marker={"size": 8, "opacity": 0.6, "color": "#1f77b4"}))
-    fig.add_vline(x=0.0, line_dash="dash", line_color="#7f7f7f")
-    fig.update_layout(title="Patterns of the seed report: one dot per seed, lever minus base "
-                      "relative to the base mean", xaxis_title="(lever - base) / base mean",
-                      xaxis_tickformat=".0%", height=120 + 50 * len(per_seed), width=1100,
-                      margin={"l": 480}, showlegend=False, yaxis={"autorange": "reversed"})
+    titles = list(per_seed)
+    fig = make_subplots(rows=len(titles), cols=1, subplot_titles=titles,
+                        vertical_spacing=min(0.08, 0.6 / max(len(titles), 1)))
+    for i, diffs in enumerate(per_seed.values(), 1):
+        fig.add_trace(go.Scatter(x=diffs, y=[0] * len(diffs), mode="markers",
+                                 marker={"size": 9, "opacity": 0.6, "color": "#1f77b4"}),
+                      row=i, col=1)
+        fig.add_vline(x=0.0, line_dash="dash", line_color="#7f7f7f", row=i, col=1)
+        fig.update_yaxes(visible=False, row=i, col=1)
+    fig.update_layout(title="Patterns of the seed report: lever minus base, one dot per seed",
+                      height=80 + 110 * len(titles), width=1100, showlegend=False)
     return fig
 
 
