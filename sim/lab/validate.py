@@ -48,7 +48,6 @@ from ..submodels.bystander import p_act
 from ..version import code_version
 from . import batch_means as bm
 from .executors import make_executor
-from .stats import fmt, fmt_interval, paired_interval, t_interval
 
 MMC = bm.MMC
 DARLEY_LATANE = "validation/darley_latane"
@@ -470,6 +469,7 @@ def _urgency_shares(case: QueueCase) -> list[float]:
 
 
 def _render_queues(mode: str, results: Mapping[str, Any], adjust: Adjust) -> Rendered:
+    from .stats import fmt
     merged = _merge(mode, results)
     checks = adjust(queue_checks(merged, mode))
     lag1 = [bm.lag1_correlation(m["per_run_wait"]) for m in merged.values()]
@@ -757,6 +757,8 @@ class DutchFigure:
 
     @property
     def rule_text(self) -> str:
+        from .stats import fmt
+
         if self.rule[0] == "at_least":
             return f"at least {fmt(self.rule[1])}"
         tol = f"{self.rule[2]:.0%}" if self.relative else f"{self.rule[2]:g}"
@@ -909,6 +911,7 @@ def _calibration_note(preset: str) -> str:
 
 
 def _render_dutch(mode: str, results: Mapping[str, Any], adjust: Adjust) -> Rendered:
+    from .stats import fmt, fmt_interval, t_interval
     values = _city_values(mode, results)
     scenarios = {p: load_scenario(p) for p in CITIES}
     rows = ["| preset | model measure | model (95% interval over seeds) | figure | source "
@@ -1065,6 +1068,8 @@ def _pattern_jobs(mode: str) -> list[Job]:
 
 def _render_patterns(mode: str, results: Mapping[str, Any], adjust: Adjust) -> Rendered:
     import pandas as pd
+
+    from .stats import fmt, fmt_interval, paired_interval
 
     values: dict[tuple[str, str], dict[int, float]] = {}
     for p, side, seed, j in _pattern_runs(mode):
