@@ -44,8 +44,10 @@ docs: $(STAMP)
 
 ## validate: docs/validation.md and its figures: queue-only runs against Erlang C, Cobham,
 ##           Little and pooling; the elephant against Darley & Latane and the volunteer's
-##           dilemma; and the robustness of the access answer over 500 plausible worlds
-##           (experiments/robustness_access.toml). One line per check; exits non-zero if any fails
+##           dilemma; the city presets beside the Dutch figures; the seed's patterns over
+##           paired seeds; the robustness of the access answer over 500 plausible worlds
+##           (experiments/robustness_access.toml). One line per check; exits non-zero if any
+##           check fails. Interrupted? `.venv/bin/python -m sim validate --out docs --resume`
 validate: $(STAMP)
 	$(BIN)/python -m sim validate --out docs
 

@@ -8,14 +8,15 @@ it arises, so the team is an M/M/c queue with
 
 (defaults: lambda = 10, mu = 1.25, c = 10, rho = 0.8). The mean wait of one run is
 noisy at high load, so every estimate here comes with a standard error from batch
-means: each run is cut after its warm-up into batches of ``batch_days`` (long against
-the queue's relaxation time, so batch means are nearly independent), over several
-independent replications (seeds). A check passes only if the simulated value is
-within 4 standard errors of theory AND within a relative tolerance (12% for mean
-waits, 8% for P(wait > 0)); each check also asserts that its standard error is below
-5% of theory, so that a 20% bias is at least 4 SE away, and
-``test_a_20_percent_bias_would_be_caught`` shows on the actual estimates that
-theory shifted by 20% fails the same checks.
+means (``sim.lab.batch_means``, the same estimator as ``samenspel validate``): each run
+is cut after its warm-up into batches of ``batch_days`` (long against the queue's
+relaxation time, so batch means are nearly independent), then drains so that every
+request of the batches is served, over several independent replications (seeds). A
+check passes only if the simulated value is within 4 standard errors of theory AND
+within a relative tolerance (12% for mean waits, 8% for P(wait > 0)); each check also
+asserts that its standard error is below 5% of theory, so that a 20% bias is at least
+4 SE away, and ``test_a_20_percent_bias_would_be_caught`` shows on the actual
+estimates that theory shifted by 20% fails the same checks.
 
 Measured per-request relative variance (SE^2 * N / theory^2), which set the run
 lengths below: mean wait about 320-420 at rho 0.6, 250-550 at rho 0.75-0.8, 570-700
@@ -37,21 +38,12 @@ import pytest
 
 import sim
 from sim import theory
+from sim.lab.batch_means import MMC, URGENCY_ORDER, estimate, queue_params, replicate
 
-MMC = "validation/mmc"
-URGENCY_ORDER = ("high", "medium", "low")  # most urgent first, as in priority_waits
 REL_TOL = 0.12  # relative tolerance of the mean-wait checks
 REL_TOL_P = 0.08  # relative tolerance of P(wait > 0), a low-variance estimate
 N_SE = 4.0
 MAX_REL_SE = 0.05  # so a 20% bias is at least 4 SE away
-
-
-def queue_params(scenario: sim.Scenario) -> tuple[float, float, int]:
-    """(lambda per day, mu per day, c) of the queue-only scenario."""
-    lam = scenario.population.n_residents * scenario.needs.rate_per_resident_year / 365.0
-    mu = 1.0 / scenario.wijkteam.case_duration_days_mean
-    c = scenario.wijkteam.n_professionals * scenario.wijkteam.caseload_max
-    return lam, mu, c
 
 
 def overrides_for(rho: float, mu: float = 1.25, n_residents: int = 1000,
@@ -72,6 +64,8 @@ TEAMS2 = {**overrides_for(0.8), "wijkteam.n_professionals": 10, "wijkteam.caselo
 
 @dataclass(frozen=True)
 class Case:
+    """``days`` of warm-up and batches; each run drains past them (sim.lab.batch_means)."""
+
     name: str
     overrides: dict[str, Any]
     reps: int
@@ -79,6 +73,10 @@ class Case:
     warmup: int
     batch_days: float
     seed0: int = 0
+
+    @property
+    def n_batches(self) -> int:
+        return int((self.days - self.warmup) // self.batch_days)
 
 
 CASES = {
@@ -119,45 +117,7 @@ class Outcome:
 
     def estimate(self, key: str) -> tuple[float, float, int]:
         """(mean of batch means, its standard error, number of batches)."""
-        x = np.asarray(self.batches[key], dtype=float)
-        x = x[~np.isnan(x)]
-        return float(x.mean()), float(x.std(ddof=1) / math.sqrt(len(x))), len(x)
-
-
-def replicate(job: tuple[dict[str, Any], int, int, int, float]) -> dict[str, Any]:
-    """One replication: batch means of the post-warm-up queue, and summary numbers."""
-    overrides, seed, days, warmup, batch_days = job
-    scenario = sim.load_scenario(MMC, overrides)
-    lam, mu, c = queue_params(scenario)
-    result = sim.run(scenario, seed, days, warmup)
-    req = result.requests
-    q = req[(req["day_created"] >= warmup) & req["queue_wait_days"].notna()]
-    wait = q["queue_wait_days"]
-    batch = ((q["day_queued"] - warmup) // batch_days).astype(int)
-    t_tail = 1.0 / (c * mu - lam)  # the mean wait of those who wait
-    out: dict[str, Any] = {
-        "wait": wait.groupby(batch).mean().tolist(),
-        "p_wait": (wait > 0).groupby(batch).mean().tolist(),
-        "p_tail": (wait > t_tail).groupby(batch).mean().tolist(),
-    }
-    for u in URGENCY_ORDER:
-        m = q["urgency_intake"] == u
-        per = wait[m].groupby(batch[m]).mean()
-        out["wait_" + u] = per.reindex(range(batch.max() + 1)).tolist()
-    s = result.summary
-    out["run"] = {
-        "seed": seed,
-        "n": len(q),
-        "frame_wait": float(wait.mean()),
-        "frame_wait_by": {u: float(wait[q["urgency_intake"] == u].mean())
-                          for u in URGENCY_ORDER},
-        "summary_wait": s["queue_wait_days_mean"],
-        "summary_wait_by": dict(s["queue_wait_days_mean_by_urgency"]),
-        "waitlist_mean": float(s["waitlist_mean"]),
-        "arrival_rate": float(s["waitlist_arrival_rate_per_day"]),
-        "lam_hat": float(len(req[req["day_created"] >= warmup]) / (days - warmup)),
-    }
-    return out
+        return estimate(self.batches[key])
 
 
 @pytest.fixture(scope="module")
@@ -166,8 +126,8 @@ def outcomes(pool) -> dict[str, Outcome]:
     jobs, owners = [], []
     for case in CASES.values():
         for r in range(case.reps):
-            jobs.append((case.overrides, case.seed0 + r, case.days, case.warmup,
-                         case.batch_days))
+            jobs.append((case.overrides, case.seed0 + r, case.warmup, case.batch_days,
+                         case.n_batches))
             owners.append(case.name)
     # biggest jobs first, so the two workers finish together
     size = {name: (case.days - case.warmup) * queue_params(
@@ -235,7 +195,7 @@ FIFO = ["fifo_rho0.6", "fifo_rho0.9"]
 def test_arrival_rate_is_lambda(outcomes, name):
     o = outcomes[name]
     lam_hat = np.mean([r["lam_hat"] for r in o.runs])
-    n_days = sum(CASES[name].days - CASES[name].warmup for _ in o.runs)
+    n_days = sum(r["span_days"] for r in o.runs)
     se = math.sqrt(o.lam / n_days)  # Poisson count
     assert abs(lam_hat - o.lam) < N_SE * se, \
         f"{name}: expected arrivals {o.lam:.4g}/day, simulated {lam_hat:.4g} (SE {se:.2g})"
