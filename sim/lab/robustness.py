@@ -581,8 +581,12 @@ def summary_sentence(payload: dict[str, Any]) -> str:
 
 
 def render_markdown(payload: dict[str, Any], level: int = 2,
-                    figures: tuple[str, ...] = ()) -> str:
-    """The robustness section in Markdown; ``figures`` are image files beside it."""
+                    figures: tuple[str, ...] = (), timings: bool = True) -> str:
+    """The robustness section in Markdown; ``figures`` are image files beside it.
+
+    ``timings=False`` leaves out how the run went (wall times, sessions, executor), so
+    that a report built from a resumed run reads the same as one from a single run.
+    """
     h = "#" * level
     m = payload["meta"]
     alt, ref = _name(payload, "alternative"), _name(payload, "reference")
@@ -637,10 +641,11 @@ def render_markdown(payload: dict[str, Any], level: int = 2,
               f"{m['days']} days from a warm start, warm-up {m['warmup_days']} days; "
               f"fixed in both bases: {base}. Code version `{m.get('code_version')}`; runs "
               f"{m.get('runs_done')} of {m.get('runs_planned')} done, "
-              f"{m.get('runs_failed')} failed; sweep {fmt(m.get('sweep_s', math.nan))} s of "
-              f"wall time over {m.get('sessions')} session(s) (the last on "
-              f"{m.get('executor')}), analysis {fmt(m.get('analysis_s', math.nan))} s. Each "
-              "world's seed and two scenario hashes are in worlds.parquet.", ""]
+              f"{m.get('runs_failed')} failed"
+              + (f"; sweep {fmt(m.get('sweep_s', math.nan))} s of wall time over "
+                 f"{m.get('sessions')} session(s) (the last on {m.get('executor')}), "
+                 f"analysis {fmt(m.get('analysis_s', math.nan))} s" if timings else "")
+              + ". Each world's seed and two scenario hashes are in worlds.parquet.", ""]
     lines += [f"![{f}]({f})" for f in figures]
     return "\n".join(lines) + "\n"
 
@@ -793,7 +798,7 @@ def validation_section(out: Path, mode: str = "full", workers: int | None = None
     names = [f"{name}.png" for name in FIGURES]
     pio.write_images(figs, [out / n for n in names], width=[f.layout.width for f in figs],
                      height=[f.layout.height for f in figs])
-    return render_markdown(payload, level=2, figures=tuple(names))
+    return render_markdown(payload, level=2, figures=tuple(names), timings=False)
 
 
 def as_payload(analysis: dict[str, Any]) -> dict[str, Any]:
