@@ -5,8 +5,8 @@ scenario, the parameters to fit with a uniform prior range each, the targets (a 
 the observed value, a tolerance and the source of the figure), the budget and the
 executor. The fit is approximate Bayesian computation by sequential Monte Carlo
 (ABC-SMC, ``pyabc``): a particle is one parameter set run once per seed, and its
-distance is the largest gap to a target in units of that target's tolerance, so a
-distance of 1 or less means every target is met. ABC accepts the simulation noise as
+distance is the Euclidean norm of the gaps to the targets, each in units of its
+tolerance, so a distance of 1 or less means every target is met. ABC accepts the simulation noise as
 part of the fit: one run per particle is enough, where an optimiser would average
 many seeds per trial (docs/calibration.md says why this library).
 
@@ -182,7 +182,7 @@ def load_config(path: str) -> Calibration:
     preset_description = out.get("description", f"{scenario.description} Calibrated.")
     if not isinstance(preset_description, str):
         raise InputError(where, "output.description", preset_description, "must be a string")
-    preset = _preset_path(out.get("preset"), base_file, preset_name, p.parent, where)
+    preset = _preset_path(out.get("preset"), base_file, preset_name, where)
     return Calibration(name, description, path, hashlib.sha256(text.encode()).hexdigest(),
                        str(base_file), scenario, priors, targets, budget, workers, dask, preset,
                        preset_name, preset_description)
@@ -280,7 +280,7 @@ def _budget(b: dict, scenario: Scenario, n_priors: int, where: str) -> Budget:
         eps = b["min_epsilon"]
         if not _number(eps) or not 0 < eps <= 10:
             raise InputError(where, "budget.min_epsilon", eps, "must be a number above 0 and at "
-                             "most 10 (the largest gap to a target, in tolerances)")
+                             "most 10 (the norm of the gaps to the targets, in tolerances)")
         budget = dataclasses.replace(budget, min_epsilon=float(eps))
     days = budget.days or scenario.days
     if budget.warmup_days >= days:
@@ -292,7 +292,7 @@ def _budget(b: dict, scenario: Scenario, n_priors: int, where: str) -> Budget:
     return budget
 
 
-def _preset_path(value: Any, base_file: Path, name: str, config_dir: Path, where: str) -> Path:
+def _preset_path(value: Any, base_file: Path, name: str, where: str) -> Path:
     if value is None:
         return base_file.parent / f"{name}.toml"
     if not isinstance(value, str) or not value.endswith(".toml"):
@@ -359,13 +359,15 @@ class SimModel:
 
 @dataclass(frozen=True)
 class Distance:
-    """The largest gap to a target in units of its tolerance: at most 1 meets every target."""
+    """The gaps to the targets in units of their tolerances, combined as a Euclidean norm:
+    at most 1 meets every target. Unlike the largest gap, it falls when any target
+    comes closer, so the generations move on while one target is stuck at a bound."""
 
     tolerances: dict[str, float]
 
     def __call__(self, x: dict[str, float], x0: dict[str, float]) -> float:
-        gaps = [abs(x[k] - x0[k]) / tol for k, tol in self.tolerances.items()]
-        return float(max(g if math.isfinite(g) else FAR for g in gaps))
+        gaps = [(x[k] - x0[k]) / tol for k, tol in self.tolerances.items()]
+        return float(math.sqrt(sum(g * g if math.isfinite(g) else FAR for g in gaps)))
 
 
 #: Seed streams besides the generations (which are t + 2): the main process, the checks.
@@ -516,8 +518,8 @@ def calibrate(cal: Calibration, out: Path, progress: bool = True) -> dict[str, A
                            "mean": float(np.average(x, weights=weights)), "median": med,
                            "ci_lo": lo, "ci_hi": hi, "value": p.cast(med)})
         calibrated = cal.scenario.with_values({f["key"]: f["value"] for f in fitted})
-        tasks = [(calibrated, _particle_seed(b.seed, CHECK_STREAM, j), cal.days, b.warmup_days, kpis)
-                 for j in range(b.check_seeds)]
+        tasks = [(calibrated, _particle_seed(b.seed, CHECK_STREAM, j), cal.days,
+                  b.warmup_days, kpis) for j in range(b.check_seeds)]
         checks: dict[int, dict[str, float]] = {}
         for finished in ex.map_unordered(_check_job, tasks):
             if finished.error:
@@ -725,7 +727,8 @@ def report_md(cal: Calibration, record: dict[str, Any]) -> str:
              f"{record['generations']} generations of {cal.budget.population} particles, "
              f"{record['runs']} runs of {cal.days} days (warm-up {cal.budget.warmup_days}), "
              f"{record['seconds']:.0f} s on {record['executor']}; final epsilon "
-             f"{record['epsilons'][-1]:.3g} (largest gap to a target, in tolerances).", "",
+             f"{record['epsilons'][-1]:.3g} (the norm of the gaps to the targets, in "
+             "tolerances).", "",
              "## Fitted values", "",
              "| parameter | prior | posterior median | 95% interval | preset value |",
              "|---|---|---|---|---|"]
