@@ -152,6 +152,8 @@ BAD = {
         {"parameters": f'[parameters]\n"{KEY}" = {{ lo = 0.0, hi = 2.0 }}\n'}, KEY),
     "sourced parameter": ({"parameters": '[parameters]\n"wijkteam.n_professionals" = '
                            '{ lo = 4, hi = 8 }\n'}, "wijkteam.n_professionals"),
+    "a choice not allowed": ({"parameters": '[parameters]\n"access.triage" = '
+                              '["fifo", "random"]\n'}, "access.triage"),
     "unknown KPI": ({"targets": '[[targets]]\nkpi = "happiness"\nvalue = 1.0\n'
                      'tolerance = 0.1\nsource = "x"\n'}, "happiness"),
     "missing targets": ({"targets": ""}, "targets"),

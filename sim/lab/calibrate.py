@@ -73,14 +73,23 @@ Z_INTERVAL = (0.025, 0.975)
 
 @dataclass(frozen=True)
 class Prior:
-    """A parameter to fit, uniform from ``lo`` to ``hi`` (within its declared range)."""
+    """A parameter to fit: uniform from ``lo`` to ``hi`` (within its declared range), or
+    each of ``choices`` equally likely (sampled as a number from 0 to their count)."""
 
     key: str
     lo: float
     hi: float
+    choices: tuple[Any, ...] | None = None
 
     def cast(self, x: float) -> Any:
+        if self.choices:
+            return self.choices[min(max(int(math.floor(x)), 0), len(self.choices) - 1)]
         return int(round(x)) if SPECS[self.key].type is int else float(round(x, 6))
+
+    def describe(self) -> str:
+        if self.choices:
+            return "each equally likely: " + ", ".join(map(str, self.choices))
+        return f"uniform from {self.lo:g} to {self.hi:g}"
 
 
 @dataclass(frozen=True)
@@ -198,15 +207,23 @@ def _priors(table: Any, scenario: Scenario, where: str) -> tuple[Prior, ...]:
         if key not in SPECS:
             _check_param(key, None, where, shown)  # raises, with a suggestion
         spec = SPECS[key]
-        if not isinstance(r, dict) or set(r) - {"lo", "hi"}:
-            raise InputError(where, shown, r, "must be a prior range { lo = ..., hi = ... }")
-        factor = _range(key, "parameter", r, spec, where, shown)
+        if isinstance(r, list):
+            values = tuple(_check_param(key, v, where, shown) for v in r)
+            if len(set(values)) != len(values) or len(values) < 2:
+                raise InputError(where, shown, r, "must list at least two different values")
+            prior = Prior(key, 0.0, float(len(values)), values)
+        elif not isinstance(r, dict) or set(r) - {"lo", "hi"}:
+            raise InputError(where, shown, r, "must be a prior range { lo = ..., hi = ... } "
+                             "or a list of the values to choose from")
+        else:
+            factor = _range(key, "parameter", r, spec, where, shown)
+            prior = Prior(key, float(factor.lo), float(factor.hi))
         source = scenario.sources.get(key, spec.source)
         if "assumption" not in source.lower():
             raise InputError(where, shown, _MISSING,
                              f"is sourced in the base scenario ({source!r}); only values "
                              "marked 'assumption' are calibrated")
-        out.append(Prior(key, float(factor.lo), float(factor.hi)))
+        out.append(prior)
     return tuple(out)
 
 
@@ -286,9 +303,10 @@ def _budget(b: dict, scenario: Scenario, n_priors: int, where: str) -> Budget:
     if budget.warmup_days >= days:
         raise InputError(where, "budget.warmup_days", budget.warmup_days,
                          f"must be less than the horizon ({days} days)")
-    if budget.runs < budget.population * budget.seeds:
-        raise InputError(where, "budget.runs", budget.runs, f"must allow one generation: at "
-                         f"least population x seeds = {budget.population * budget.seeds}")
+    least = 4 * budget.population * budget.seeds
+    if budget.runs < least:
+        raise InputError(where, "budget.runs", budget.runs, f"must allow the first generations: "
+                         f"at least 4 x population x seeds = {least}")
     return budget
 
 
@@ -405,11 +423,13 @@ def _sampler_class():
         result does not depend on the executor or its number of workers.
         """
 
-        def __init__(self, executor: Any, master_seed: int, batch: int,
+        def __init__(self, executor: Any, master_seed: int, batch: int, max_runs: int,
                      progress: Callable[[int], None]):
             super().__init__()
             self.executor, self.master_seed, self.batch = executor, master_seed, batch
             self.progress = progress
+            self.runs_left = max_runs  # a generation that would pass it stops unfinished
+            self.runs = 0
 
         def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf,
                                     all_accepted=False, ana_vars=None):
@@ -419,6 +439,7 @@ def _sampler_class():
             digest = hashlib.sha256(payload).hexdigest()
             sample = self._create_empty_sample()
             done = accepted = 0
+            max_eval = min(max_eval, self.runs_left)
             while accepted < n and done < max_eval:
                 size = int(min(self.batch, max_eval - done))
                 tasks = [(payload, digest, _particle_seed(self.master_seed, t, done + j))
@@ -437,6 +458,8 @@ def _sampler_class():
                     if accepted >= n:
                         break
             self.nr_evaluations_ = done
+            self.runs += done
+            self.runs_left -= done
             if sample.n_accepted < n:
                 sample.ok = False
             return sample
@@ -501,22 +524,20 @@ def calibrate(cal: Calibration, out: Path, progress: bool = True) -> dict[str, A
     max_particles = b.runs // b.seeds
     bar = _bar(max_particles + b.check_seeds, progress, f"calibrate {cal.name}")
     with make_executor(cal.workers, cal.dask) as ex:
-        sampler = _sampler_class()(ex, b.seed, batch=2 * max(ex.workers, 1), progress=bar)
+        sampler = _sampler_class()(ex, b.seed, batch=2 * max(ex.workers, 1),
+                                   max_runs=max_particles, progress=bar)
         abc = pyabc.ABCSMC(model, prior, Distance({t.kpi: t.tolerance for t in cal.targets}),
                            population_size=b.population, sampler=sampler)
         abc.new(f"sqlite:///{db}", {t.kpi: t.value for t in cal.targets})
-        history = abc.run(minimum_epsilon=b.min_epsilon, max_nr_populations=b.generations,
-                          max_total_nr_simulations=max_particles)
+        history = abc.run(minimum_epsilon=b.min_epsilon, max_nr_populations=b.generations)
+        if history.max_t < 0:
+            raise InputError(cal.path, "budget.runs", b.runs, "ran out before the first "
+                             "generation was complete; give more runs or a smaller population")
         frame, weights = history.get_distribution(m=0, t=history.max_t)
         w_stats, stats = history.get_weighted_sum_stats(t=history.max_t)
         populations = history.get_all_populations()
-        fitted = []
-        for i, p in enumerate(cal.priors):
-            x = frame[_par_name(i)].to_numpy()
-            lo, med, hi = _weighted_quantiles(x, weights, (Z_INTERVAL[0], 0.5, Z_INTERVAL[1]))
-            fitted.append({"key": p.key, "prior_lo": p.lo, "prior_hi": p.hi,
-                           "mean": float(np.average(x, weights=weights)), "median": med,
-                           "ci_lo": lo, "ci_hi": hi, "value": p.cast(med)})
+        fitted = [_posterior(p, frame[_par_name(i)].to_numpy(), weights)
+                  for i, p in enumerate(cal.priors)]
         calibrated = cal.scenario.with_values({f["key"]: f["value"] for f in fitted})
         tasks = [(calibrated, _particle_seed(b.seed, CHECK_STREAM, j), cal.days,
                   b.warmup_days, kpis) for j in range(b.check_seeds)]
@@ -538,7 +559,7 @@ def calibrate(cal: Calibration, out: Path, progress: bool = True) -> dict[str, A
         "seed": b.seed, "budget": dataclasses.asdict(b), "days": cal.days,
         "executor": ex.describe(),
         "generations": int(history.max_t + 1),
-        "runs": int(history.total_nr_simulations) * b.seeds + b.check_seeds,
+        "runs": sampler.runs * b.seeds + b.check_seeds,
         "epsilons": [float(e) for e in populations["epsilon"].tolist()],
         "fitted": fitted, "fit": fit,
         "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -549,6 +570,24 @@ def calibrate(cal: Calibration, out: Path, progress: bool = True) -> dict[str, A
         _scenario_from_text(preset_text, cal.preset))
     _write(cal, out, frame, weights, fitted, fit, record, preset_text)
     return record
+
+
+def _posterior(p: Prior, x: np.ndarray, weights: np.ndarray) -> dict[str, Any]:
+    """One parameter's posterior: median and 95% interval, or the weight of each choice;
+    ``value`` is what the calibrated preset takes (the median, or the likeliest choice)."""
+    out: dict[str, Any] = {"key": p.key, "prior": p.describe()}
+    if p.choices:
+        picked = [p.cast(v) for v in x]
+        shares = {str(c): float(sum(w for v, w in zip(picked, weights, strict=True) if v == c))
+                  for c in p.choices}
+        value = p.choices[int(np.argmax([shares[str(c)] for c in p.choices]))]
+        text = ", ".join(f"{c} {shares[str(c)]:.0%}" for c in p.choices)
+        return {**out, "shares": shares, "value": value, "posterior": f"weights {text}"}
+    lo, med, hi = _weighted_quantiles(x, weights, (Z_INTERVAL[0], 0.5, Z_INTERVAL[1]))
+    return {**out, "prior_lo": p.lo, "prior_hi": p.hi,
+            "mean": float(np.average(x, weights=weights)), "median": med, "ci_lo": lo,
+            "ci_hi": hi, "value": p.cast(med),
+            "posterior": f"median {med:.4g}, 95% interval {lo:.4g} to {hi:.4g}"}
 
 
 def _fit(cal: Calibration, w_stats: np.ndarray, stats: list[dict[str, float]],
@@ -605,9 +644,8 @@ def preset_toml(cal: Calibration, fitted: list[dict[str, Any]], fit: list[dict[s
         node[leaf] = f["value"]
         sources[f["key"]] = (
             f"calibrated by `samenspel calibrate {cal.path}` (ABC-SMC, seed {cal.budget.seed}): "
-            f"posterior median {f['median']:.4g}, 95% interval {f['ci_lo']:.4g} to "
-            f"{f['ci_hi']:.4g}, from a uniform prior {f['prior_lo']:g} to {f['prior_hi']:g} "
-            f"(an assumption), to the targets {targets}")
+            f"posterior {f['posterior']}, from a prior {f['prior']} (an assumption), to the "
+            f"targets {targets}")
     ordered = {k: tree[k] for k in ("name", "description", "days") if k in tree}
     ordered.update({k: v for k, v in tree.items() if k not in ordered})
     met = ", ".join(f"{r['kpi']} {r['preset_mean']:.4g} (target {r['target']:g} ± "
@@ -641,6 +679,9 @@ def _write(cal: Calibration, out: Path, frame: Any, weights: np.ndarray,
 
     post = frame.rename(columns={_par_name(i): p.key for i, p in enumerate(cal.priors)})
     post = post.reset_index(drop=True)
+    for p in cal.priors:
+        if p.choices:
+            post[p.key] = [p.cast(v) for v in post[p.key]]
     post["weight"] = weights
     atomic_write(out / "posterior.csv", lambda p: post.to_csv(p, index=False))
     atomic_write(out / "fit.csv", lambda p: pd.DataFrame(fit).to_csv(p, index=False))
@@ -683,6 +724,11 @@ def figure(cal: Calibration, post: Any, fitted: list[dict[str, Any]],
     titles += [flat_label(r["kpi"]) for r in fit] + [""] * (cols - len(fit))
     fig = make_subplots(rows=2, cols=cols, subplot_titles=titles, vertical_spacing=0.2)
     for i, f in enumerate(fitted, start=1):
+        if "shares" in f:
+            fig.add_trace(go.Bar(x=list(f["shares"]), y=list(f["shares"].values()),
+                                 marker_color="#1f77b4", showlegend=False), row=1, col=i)
+            fig.update_xaxes(title_text="choices", row=1, col=i)
+            continue
         width = (f["prior_hi"] - f["prior_lo"]) / 40
         fig.add_trace(go.Histogram(x=post[f["key"]], y=post["weight"], histfunc="sum",
                                    histnorm="probability", marker_color="#1f77b4",
@@ -730,12 +776,9 @@ def report_md(cal: Calibration, record: dict[str, Any]) -> str:
              f"{record['epsilons'][-1]:.3g} (the norm of the gaps to the targets, in "
              "tolerances).", "",
              "## Fitted values", "",
-             "| parameter | prior | posterior median | 95% interval | preset value |",
-             "|---|---|---|---|---|"]
+             "| parameter | prior | posterior | preset value |", "|---|---|---|---|"]
     for f in record["fitted"]:
-        lines.append(f"| `{f['key']}` | {f['prior_lo']:g} to {f['prior_hi']:g} | "
-                     f"{fmt(f['median'])} | {fmt(f['ci_lo'])} to {fmt(f['ci_hi'])} | "
-                     f"{f['value']} |")
+        lines.append(f"| `{f['key']}` | {f['prior']} | {f['posterior']} | {f['value']} |")
     lines += ["", "## Fit per target", "",
               "Posterior runs: the last generation's accepted runs (weighted median and 95% "
               "interval: parameter uncertainty and simulation noise). Calibrated preset: "
@@ -761,9 +804,7 @@ def summary_lines(record: dict[str, Any]) -> Iterator[str]:
     from .stats import fmt, fmt_estimate
 
     for f in record["fitted"]:
-        yield (f"fitted {f['key']}: {fmt(f['median'])} (95% interval {fmt(f['ci_lo'])} to "
-               f"{fmt(f['ci_hi'])}; prior {f['prior_lo']:g} to {f['prior_hi']:g}) -> "
-               f"{f['value']}")
+        yield f"fitted {f['key']}: {f['posterior']} (prior {f['prior']}) -> {f['value']}"
     for r in record["fit"]:
         yield (f"{'MET ' if r['preset_within'] else 'MISS'}  {r['kpi']}: calibrated preset "
                f"{fmt_estimate(r['preset_mean'], r['preset_ci_lo'], r['preset_ci_hi'])}, "
