@@ -35,7 +35,6 @@ import json
 import logging
 import math
 import shutil
-import sys
 import time
 import tomllib
 from collections.abc import Callable, Iterator
@@ -49,6 +48,7 @@ from ..kpis import declaration, flat_names
 from ..params import SPECS, Scenario
 from ..scenario import _MISSING, InputError, check_int, load_scenario, resolve
 from .experiment import MAX_SEED, _check_keys, _check_param, _int_at, _range, inner_message
+from .validate import _bar
 
 FORMAT = "samenspel-calibration/1"
 #: The first line of every preset this command writes; only such a file is replaced.
@@ -475,20 +475,6 @@ def _weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: tuple[float, ...]) -> 
     x, w = np.asarray(x, float)[order], np.asarray(w, float)[order]
     cum = (np.cumsum(w) - 0.5 * w) / w.sum()
     return [float(np.interp(q, cum, x)) for q in qs]
-
-
-def _bar(total: int, on: bool, desc: str):
-    if not (on and sys.stderr.isatty()):
-        return lambda n, close=False: None
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, desc=desc, unit="run", file=sys.stderr, leave=False)
-
-    def update(n: int, close: bool = False) -> None:
-        bar.update(n)
-        if close:
-            bar.close()
-    return update
 
 
 def _check_job(task: tuple[Scenario, int, int, int, tuple[str, ...]]) -> dict[str, float]:

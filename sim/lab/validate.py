@@ -201,13 +201,13 @@ def _run_queues(mode: str, workers: int | None, progress: bool) -> dict[str, dic
     return merged
 
 
-def _bar(total: int, on: bool):
+def _bar(total: int, on: bool, desc: str = "validation runs"):
     """A tqdm bar on stderr when ``on`` and stderr is a terminal; ``update(n, close=False)``."""
     if not (on and sys.stderr.isatty()):
         return lambda n, close=False: None
     from tqdm import tqdm
 
-    bar = tqdm(total=total, desc="validation runs", unit="run", file=sys.stderr, leave=False)
+    bar = tqdm(total=total, desc=desc, unit="run", file=sys.stderr, leave=False)
 
     def update(n: int, close: bool = False) -> None:
         bar.update(n)
