@@ -44,10 +44,8 @@ from typing import Any
 
 import numpy as np
 
-from ..kpis import declaration, flat_names
 from ..params import SPECS, Scenario
 from ..scenario import _MISSING, InputError, check_int, load_scenario, resolve
-from .experiment import MAX_SEED, _check_keys, _check_param, _int_at, _range, inner_message
 from .validate import _bar
 
 FORMAT = "samenspel-calibration/1"
@@ -139,6 +137,7 @@ class Calibration:
 
 def load_config(path: str) -> Calibration:
     """Read and validate a config; any problem is one InputError line, before any work."""
+    from .experiment import _check_keys, _int_at, inner_message
     p = Path(path)
     if not p.is_file():
         raise InputError(path, "", _MISSING, "no such calibration config")
@@ -198,6 +197,7 @@ def load_config(path: str) -> Calibration:
 
 
 def _priors(table: Any, scenario: Scenario, where: str) -> tuple[Prior, ...]:
+    from .experiment import _check_param, _range
     if not isinstance(table, dict) or not table:
         raise InputError(where, "parameters", table if table is not None else _MISSING,
                          "must be a table of parameter = { lo = ..., hi = ... }, at least one")
@@ -243,6 +243,8 @@ def _number(value: Any) -> bool:
 
 
 def _targets(items: Any, where: str) -> tuple[Target, ...]:
+    from ..kpis import declaration, flat_names
+    from .experiment import _check_keys
     if items is None:
         raise InputError(where, "targets", _MISSING, "missing; give at least one [[targets]] "
                          "with kpi, value, tolerance and source")
@@ -284,6 +286,7 @@ def _targets(items: Any, where: str) -> tuple[Target, ...]:
 
 
 def _budget(b: dict, scenario: Scenario, n_priors: int, where: str) -> Budget:
+    from .experiment import MAX_SEED
     ints = {}
     limits = {"runs": (2, 1_000_000), "population": (max(2, n_priors + 1), 100_000),
               "generations": (1, 1000), "seeds": (1, 1000), "days": (1, int(SPECS["days"].hi)),
