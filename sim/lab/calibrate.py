@@ -82,7 +82,7 @@ class Prior:
     def cast(self, x: float) -> Any:
         if self.choices:
             return self.choices[min(max(int(math.floor(x)), 0), len(self.choices) - 1)]
-        return int(round(x)) if SPECS[self.key].type is int else float(round(x, 6))
+        return int(round(x)) if SPECS[self.key].type is int else float(f"{x:.4g}")
 
     def describe(self) -> str:
         if self.choices:
@@ -642,8 +642,8 @@ def preset_toml(cal: Calibration, fitted: list[dict[str, Any]], fit: list[dict[s
     head = [
         f"{GENERATED} {cal.path} from {Path(cal.base).name}; do not edit by hand:",
         "# change the base scenario or the config and run the command again.",
-        f"# Code {record['code_version']}, seed {cal.budget.seed}, {record['generations']} "
-        f"generations, {record['runs']} runs.",
+        f"# Code {record['code_version']}, seed {cal.budget.seed}, "
+        f"{_count(record['generations'], 'generation')}, {record['runs']} runs.",
         f"# This preset over {cal.budget.check_seeds} seeds: {met}.",
     ]
     body = _toml_tables(ordered)
@@ -748,6 +748,10 @@ def figure(cal: Calibration, post: Any, fitted: list[dict[str, Any]],
     return fig
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _arm(x: float) -> float:
     return x if math.isfinite(x) else 0.0
 
@@ -759,7 +763,7 @@ def report_md(cal: Calibration, record: dict[str, Any]) -> str:
              f"`samenspel calibrate {cal.path}`: base `{cal.scenario.name}` (hash "
              f"`{record['base_scenario_hash']}`), code `{record['code_version']}`, seed "
              f"{cal.budget.seed}, pyabc {record['pyabc_version']} ABC-SMC, "
-             f"{record['generations']} generations of {cal.budget.population} particles, "
+             f"{_count(record['generations'], 'generation')} of {cal.budget.population} particles, "
              f"{record['runs']} runs of {cal.days} days (warm-up {cal.budget.warmup_days}), "
              f"{record['seconds']:.0f} s on {record['executor']}; final epsilon "
              f"{record['epsilons'][-1]:.3g} (the norm of the gaps to the targets, in "
