@@ -366,10 +366,11 @@ def registrars() -> list[Registrar]:
     line stay fast; its module imports its own heavy parts only when a command runs.
     """
     from . import dashboard_cli
+    from .lab import calibrate, validate
     from .lab import cli as lab_cli
-    from .lab import validate
 
-    return [register, lab_cli.register, validate.register, dashboard_cli.register]
+    return [register, lab_cli.register, validate.register, calibrate.register,
+            dashboard_cli.register]
 
 
 def build_parser() -> Parser:

@@ -147,6 +147,13 @@ def _queue_waits_all(o: Observed) -> pd.Series:
     return joined["day_left_queue"].fillna(float(o.end_day)) - joined["day_queued"]
 
 
+def _support_days_mean(o: Observed) -> float:
+    """Little's law on the caseload: busy slots over the rate at which cases start."""
+    r = o.everyone
+    started = r["queue_wait_days"].notna() & (r["day_left_queue"] >= o.warmup_days)
+    return _ratio(o.counters["slots_busy_mean"], started.sum() / o.span_days)
+
+
 #: The Rotterdam norm: a support plan within 6 weeks (Rekenkamer Rotterdam 2018).
 PLAN_NORM_DAYS = 42.0
 
@@ -348,6 +355,16 @@ _DECLARED = (
         "dagen op de wachtlijst, per urgentie bij aanmelding (alleen geholpen)",
         "the same, per urgency on arrival at the wijkteam (`urgency_intake`)", "lower", False,
         _by_urgency, by=URGENCIES),
+    Kpi("support_days_mean", "days", "Days of wijkteam support", "Dagen ondersteuning wijkteam",
+        "days a wijkteam case lasts, from taking it through the support plan to its end, "
+        "mean (Little's law)",
+        "dagen dat een zaak van het wijkteam duurt, van aanname via het "
+        "ondersteuningsplan tot het eind, gemiddeld (wet van Little)",
+        "time-averaged busy slots from `warmup_days` on, divided by the cases started per day "
+        "(requests whose case started, `queue_wait_days` set, on or after `warmup_days`, over "
+        "`max(days - warmup_days, 1)`): Little's law, so cases still open at the end count "
+        "without waiting for them to close (Rekenkamer Rotterdam 2018: support lasts 20 months "
+        "on average)", None, False, _support_days_mean),
     Kpi("wijkteam_intakes", "requests", "Wijkteam intakes", "Aanmeldingen wijkteam",
         "intakes by the wijkteam", "aanmeldingen bij het wijkteam",
         "requests in R that arrived at the wijkteam (`day_intake` set), including those the "

@@ -18,8 +18,8 @@ ACCESS_SECTIONS = ("access.", "frontdesk.")
 #: What a scenario is called, not how it behaves.
 METADATA = ("name", "description")
 #: Presets whose every set value carries a [sources] entry.
-SOURCED = (*ACCESS_CONTRAST, "rotterdam", "schiedam", "dordrecht_meeting_place",
-           "vlaardingen_klussenbank")
+SOURCED = (*ACCESS_CONTRAST, "rotterdam", "schiedam", "rotterdam_base", "schiedam_base",
+           "dordrecht_meeting_place", "vlaardingen_klussenbank")
 
 
 def behaviour(preset: str) -> dict:
