@@ -197,12 +197,12 @@ def load_config(path: str) -> Calibration:
 
 
 def _priors(table: Any, scenario: Scenario, where: str) -> tuple[Prior, ...]:
-    from .experiment import _check_param, _range
+    from .experiment import _check_param, _flatten, _range
     if not isinstance(table, dict) or not table:
         raise InputError(where, "parameters", table if table is not None else _MISSING,
                          "must be a table of parameter = { lo = ..., hi = ... }, at least one")
     out = []
-    for key, r in _flat_ranges(table).items():
+    for key, r in _flatten(table, "").items():
         shown = f"parameters.{key}"
         if key not in SPECS:
             _check_param(key, None, where, shown)  # raises, with a suggestion
@@ -225,16 +225,6 @@ def _priors(table: Any, scenario: Scenario, where: str) -> tuple[Prior, ...]:
                              "marked 'assumption' are calibrated")
         out.append(prior)
     return tuple(out)
-
-
-def _flat_ranges(table: dict, prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in table.items():
-        if isinstance(v, dict) and v and not set(v) <= {"lo", "hi", "n", "step"}:
-            out.update(_flat_ranges(v, prefix + k + "."))
-        else:
-            out[prefix + k] = v
-    return out
 
 
 def _number(value: Any) -> bool:

@@ -48,6 +48,7 @@ from ..submodels.bystander import p_act
 from ..version import code_version
 from . import batch_means as bm
 from .executors import make_executor
+from .progress import run_bar
 
 MMC = bm.MMC
 DARLEY_LATANE = "validation/darley_latane"
@@ -250,8 +251,11 @@ def run_jobs(jobs: list[Job], cache: Cache, workers: int | None, progress: bool
     unique = {j.key: j for j in jobs}  # a key fingerprints the work: run it once
     results = {k: cache.get(k) for k in unique if cache.has(k)}
     todo = sorted((j for k, j in unique.items() if k not in results), key=lambda j: -j.cost)
-    bar = _bar(sum(j.cost for j in unique.values()), sum(unique[k].cost for k in results),
-               len(unique), progress)
+    # the bar counts expected seconds of work, so long jobs weigh what they cost
+    bar = run_bar(sum(j.cost for j in unique.values()), progress,
+                  f"validation ({len(unique)} jobs)",
+                  initial=sum(unique[k].cost for k in results),
+                  bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}")
     try:
         if todo:
             with make_executor(workers) as ex:
@@ -264,24 +268,6 @@ def run_jobs(jobs: list[Job], cache: Cache, workers: int | None, progress: bool
     finally:
         bar(0, close=True)
     return results
-
-
-def _bar(total: float, initial: float, n_jobs: int, on: bool):
-    """A tqdm bar over all the work (expected seconds) on stderr when ``on`` and stderr
-    is a terminal; ``update(cost, close=False)``. Cached jobs start it at ``initial``."""
-    if not (on and sys.stderr.isatty()):
-        return lambda n, close=False: None
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, initial=initial, desc=f"validation ({n_jobs} jobs)",
-               file=sys.stderr, leave=False,
-               bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}")
-
-    def update(cost: float, close: bool = False) -> None:
-        bar.update(cost)
-        if close:
-            bar.close()
-    return update
 
 
 # --- queues ------------------------------------------------------------------------
