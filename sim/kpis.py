@@ -28,6 +28,7 @@ import pandas as pd
 from .population import AGE_GROUPS
 from .survival import kaplan_meier, km_median
 from .vocabulary import (
+    GAVE_UP,
     INFORMAL_OUTCOMES,
     NETWORK_GROUP_LOWER,
     NETWORK_GROUPS,
@@ -269,8 +270,10 @@ _DECLARED = (
         lambda o: int(o.requests["state"].isin(list(UNANSWERED)).sum())),
     Kpi("withdrawn", "requests", "Gave up", "Afgehaakt",
         "given up by the resident", "opgegeven door de bewoner",
-        "requests in R in state `withdrawn` (gave up, or dropped out at the desk)", "lower", True,
-        lambda o: int((o.requests["state"] == "withdrawn").sum())),
+        "requests in R whose resident gave up (or dropped out at the desk) and that nobody "
+        "helped after: in state `withdrawn`, or `hidden` when the need stayed "
+        "(those found on outreach or met in a crisis later count there)", "lower", True,
+        lambda o: int(o.requests["state"].isin(GAVE_UP).sum())),
     Kpi("crises", "requests", "Crises", "Crises",
         "unanswered needs that became a crisis", "onbeantwoorde vragen die een crisis werden",
         "requests in R that reached a crisis", "lower", True,

@@ -728,6 +728,13 @@ class Withdrawal:
         help="Mean days before a resident without reluctance gives up; shortened by "
         "reluctance to ask (divided by 1 + reluctance).",
     )
+    p_need_persists: float = param(
+        0.5, unit="share", lo=0.0, hi=1.0, label="Given-up needs that remain",
+        label_nl="Opgegeven hulpvragen die blijven",
+        help="Share of needs a resident gave up on (or dropped out of at the desk) that do "
+        "not go away: out of sight, they keep growing worse and can end in a crisis, and "
+        "only outreach finds them. The rest pass or are coped with.",
+    )
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,14 @@ NETWORK_GROUP_LOWER = (0, 4, 7)
 
 #: Every request is in exactly one of these states.
 STATES = ("unvoiced", "asking", "matching", "place", "desk", "referred", "intake",
-          "waitlist", "crisis", "helped", "in_care", "closed", "withdrawn")
+          "waitlist", "crisis", "helped", "in_care", "closed", "withdrawn", "hidden")
 UNANSWERED = frozenset(STATES[:9])
+#: Gave up, but the need stays and grows worse out of sight (7.12); only outreach finds it.
+HIDDEN = "hidden"
+#: States in which a need grows worse: open, or given up and still there.
+WORSENING = UNANSWERED | {HIDDEN}
+#: States of a request whose resident gave up and whom nobody helped after.
+GAVE_UP = ("withdrawn", HIDDEN)
 #: States in which the people aware of a need may still act on it.
 BYSTANDER_STATES = frozenset(("unvoiced", "asking"))
 ENDED = frozenset(("closed", "withdrawn"))
@@ -61,11 +67,12 @@ UNIFORMS = {
     "referral_delay": "how long the referral from desk to wijkteam takes (7.9)",
     "place_pick": "which meeting place a professional refers to (7.10)",
     "plan": "how long making the support plan takes once a professional has the case (7.11)",
+    "persist": "whether a need the resident gave up on stays and grows worse (7.12)",
 }
 N_U = len(UNIFORMS)
 (U_VOICE, U_DELAY, U_ROUTE, U_TRUST, U_SVC, U_ESC_LOW, U_ESC_MEDIUM, U_ESC_HIGH, U_WITHDRAW,
- U_DROPOUT, U_RESOLVE, U_REFER, U_PLACE, U_TIE, U_HELP, U_REFERRAL_DELAY, U_PLACE_PICK, U_PLAN
- ) = range(N_U)
+ U_DROPOUT, U_RESOLVE, U_REFER, U_PLACE, U_TIE, U_HELP, U_REFERRAL_DELAY, U_PLACE_PICK, U_PLAN,
+ U_PERSIST) = range(N_U)
 
 #: Who or what handles a step. A resource code is ``kind << 32 | index``; the kinds
 #: in INDEXED are one of many (resident 12 is ``resident:12``), the others unique.

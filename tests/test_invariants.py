@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.vocabulary import STATES, UNANSWERED
+from sim.vocabulary import GAVE_UP, STATES, UNANSWERED
 
 PRESETS = sim.list_presets()
 SMALL = {"population.n_residents": 2500}
@@ -77,9 +77,10 @@ def test_requests_are_in_exactly_one_known_state(result):
 def test_outcome_matches_state(result):
     req = result.requests
     state = req["state"].astype(str)
-    withdrawn = state == "withdrawn"
+    withdrawn = state.isin(GAVE_UP)
     bad = withdrawn != (req["outcome"] == "withdrawn")
-    assert not bad.any(), ("expected outcome 'withdrawn' exactly when state is 'withdrawn':\n"
+    assert not bad.any(), ("expected outcome 'withdrawn' exactly when state is 'withdrawn' "
+                           "or 'hidden' (given up, the need stayed):\n"
                            + rows(req, bad, ["request_id", "state", "outcome"]))
     answered_state = state.isin(ANSWERED_STATES)
     bad = answered_state != req["day_answered"].notna()
@@ -93,8 +94,9 @@ def test_outcome_matches_state(result):
     bad = answered_state & req["outcome"].isin(["unanswered", "withdrawn", ""])
     assert not bad.any(), ("expected a route as outcome for answered requests:\n"
                            + rows(req, bad, ["request_id", "state", "outcome"]))
-    bad = state.isin(["closed", "withdrawn"]) != req["day_closed"].notna()
-    assert not bad.any(), ("expected day_closed set exactly for states closed and withdrawn:\n"
+    bad = state.isin(["closed", *GAVE_UP]) != req["day_closed"].notna()
+    assert not bad.any(), ("expected day_closed set exactly for states closed, withdrawn and "
+                           "hidden:\n"
                            + rows(req, bad, ["request_id", "state", "day_closed"]))
 
 
@@ -215,8 +217,12 @@ def test_summary_consistent_with_frames(result):
         "expected summary requests == rows of requests created from day 0 (no warm-up)"
     assert s["answered"] == int(req["day_answered"].notna().sum()), \
         "expected summary answered == requests with day_answered"
-    assert s["withdrawn"] == int((req["state"] == "withdrawn").sum()), \
-        "expected summary withdrawn == requests in state withdrawn"
+    gave_up = req["state"].isin(GAVE_UP)
+    assert s["withdrawn"] == int(gave_up.sum()), \
+        "expected summary withdrawn == requests in state withdrawn or hidden"
+    assert (req.loc[gave_up, "outcome"] == "withdrawn").all() \
+        and req.loc[gave_up, "day_answered"].isna().all(), \
+        "expected every request given up on (hidden or not) unanswered, outcome withdrawn"
     assert s["waitlist_end"] == result.daily["waitlist_length"].iloc[-1], \
         "expected summary waitlist_end == last daily waitlist_length"
     assert s["waitlist_max"] >= s["waitlist_end"] >= 0, \

@@ -289,6 +289,40 @@ def test_outreach_chance_and_what_the_professional_does():
         "expected a complex need found on outreach to go to the team"
 
 
+def test_a_need_given_up_on_may_stay_hidden_grow_worse_and_be_found_on_outreach():
+    """Giving up ends the request, not always the need (7.12): a need whose ``persist``
+    draw is under ``p_need_persists`` stays hidden, keeps its clocks, and is met only by
+    outreach, which brings it back into view, or by a crisis."""
+    model = tiny(**{"wijkteam.share_outreach": 0.2, "meeting_places.n_places": 0})
+    gone = hand_need(model, persist=0.999)
+    model.escalation.withdraw(gone, "withdraws")
+    assert gone.state == "withdrawn" and gone.u is None, \
+        "expected a need over the persistence share to end when its resident gives up"
+    found = hand_need(model, kind=COMPLEX, resident=1, persist=0.0)
+    model.escalation.withdraw(found, "withdraws")
+    assert found.state == vocabulary.HIDDEN and found.outcome == "withdrawn", \
+        "expected a persisting need hidden, counted as given up while nobody finds it"
+    (meet,) = [e for e in pending(model) if e[2] == "meet_hidden"]
+    model.outreach.on_meet_hidden(meet[3])
+    assert found.state == "unvoiced" and found.outcome == "" \
+        and any(who >= model.residents.n for who in found.aware), \
+        f"expected outreach to bring the need back into view, a professional aware: {found.route}"
+    crisis = hand_need(model, urgency=HIGH, resident=2, persist=0.0)
+    model.escalation.withdraw(crisis, "withdraws")
+    model.escalation.on_escalate((crisis, HIGH))
+    assert crisis.crisis and crisis.state == "crisis" and crisis.outcome == "", \
+        "expected a hidden need that escalates to reach the crisis service"
+
+
+def test_without_outreach_nobody_looks_for_a_hidden_need():
+    model = tiny(**{"wijkteam.share_outreach": 0.0, "meeting_places.n_places": 0})
+    need = hand_need(model, persist=0.0)
+    model.escalation.withdraw(need, "withdraws")
+    assert need.state == vocabulary.HIDDEN, "expected the need to stay hidden"
+    assert not [e for e in pending(model) if e[2] == "meet_hidden"], \
+        "expected no outreach to meet its resident"
+
+
 def test_urgency_rises_then_a_crisis_brings_the_need_to_the_team():
     """Without a crisis service, the crisis goes to the wijkteam's list."""
     model = tiny(**{"meeting_places.n_places": 0, "crisis.service": False})

@@ -21,7 +21,7 @@ from .stats import CONFIDENCE
 
 #: Daily columns worth a panel, in this order, when they vary.
 DAILY_SERIES = ("waitlist_length", "active_cases", "open_needs", "crises_cum",
-                "volunteers_active", "place_questions", "desk_queue", "withdrawn",
+                "volunteers_active", "place_questions", "desk_queue", "withdrawn", "hidden",
                 "familiarity_ties_cum")
 #: Columns of a daily frame that identify a run or a day rather than measure anything.
 DAILY_KEYS = ("run_id", "scenario", "point", "replication", "day", "date")

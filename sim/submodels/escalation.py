@@ -5,7 +5,10 @@ rises a level after an exponential time with the level's mean, and a high-urgenc
 need becomes a crisis, which goes to the crisis service (crisis.py) or, without one, to
 the back of the wijkteam's list. Residents
 also give up on a need that stays unanswered, sooner the more reluctant they are
-to ask. Both times come from the need's own uniforms, so they are the same under
+to ask. Giving up does not make every need go away: a share ``p_need_persists``
+stays, hidden, and keeps growing worse (the seed's residents who stop asking and
+are next seen in a crisis); only outreach can find it (outreach.py). The times and
+whether a need stays come from the need's own uniforms, so they are the same under
 every policy (common random numbers).
 """
 
@@ -16,12 +19,15 @@ import math
 from ..streams import expo
 from ..vocabulary import (
     CRISIS_SERVICE,
+    HIDDEN,
     HIGH,
     RESIDENT,
     U_ESC_LOW,
+    U_PERSIST,
     U_WITHDRAW,
     UNANSWERED,
     URGENCIES,
+    WORSENING,
     Need,
 )
 
@@ -56,7 +62,7 @@ class Escalation:
     def on_escalate(self, payload) -> None:
         """Urgency rises (a waiting case moves up under urgency triage), or a crisis."""
         need, level = payload
-        if need.state not in UNANSWERED or need.urgency != level or need.crisis:
+        if need.state not in WORSENING or need.urgency != level or need.crisis:
             return
         m = self.m
         if level < HIGH:
@@ -68,6 +74,8 @@ class Escalation:
                 m.wijkteam.enqueue(need)
             self._schedule(need, m.now)
             return
+        if need.state == HIDDEN:  # the need the resident gave up on is back, as a crisis
+            need.outcome, need.t_closed = "", math.nan
         need.crisis = True
         need.t_crisis = m.now
         self.crises += 1
@@ -85,8 +93,13 @@ class Escalation:
             self.withdraw(need, "withdraws")
 
     def withdraw(self, need: Need, step: str) -> None:
-        """The resident gives up (``step`` says how)."""
-        self.m.wijkteam.leave_waitlist(need)
+        """The resident gives up (``step`` says how); the need itself may stay, hidden."""
+        m = self.m
+        m.wijkteam.leave_waitlist(need)
         need.outcome = "withdrawn"
-        need.t_closed = self.m.now
-        self.m.transition(need, step, "withdrawn", RESIDENT + need.resident)
+        need.t_closed = m.now
+        stays = self.s.escalation.enabled \
+            and need.u[U_PERSIST] < self.s.withdrawal.p_need_persists
+        m.transition(need, step, HIDDEN if stays else "withdrawn", RESIDENT + need.resident)
+        if stays:
+            m.outreach.look_for(need)

@@ -14,13 +14,21 @@ resident's own ties on their behalf, a direct request that diffusion hardly touc
 only if that fails does the need go to the team. The resident, having met someone
 who knows whom to ask, is less reluctant to ask next time. The time spent is not
 spent on cases: case durations stretch by 1 / (1 - share_outreach) (7.11).
+
+Outreach also meets the residents who gave up on a need that stayed (escalation.py):
+nobody else looks for those, so it is the only route that finds them before they
+surface as a crisis. The professional who meets one brings the need back into view,
+one more person aware of it, and the bystander rule decides as for any need (7.4).
 """
 
 from __future__ import annotations
 
+import math
+
 from ..streams import scalar
 from ..vocabulary import (
     COMPLEX,
+    HIDDEN,
     HIGH,
     PROFESSIONAL,
     RESIDENT,
@@ -30,6 +38,7 @@ from ..vocabulary import (
     Need,
 )
 from .bystander import DIRECT, OWNER, TIE
+from .noticing import geometric
 
 
 class Outreach:
@@ -43,6 +52,29 @@ class Outreach:
         #: chance that a given open need's resident is met on outreach today
         self.p_found_day = min(1.0, w.n_professionals * w.share_outreach
                                * w.outreach_contacts_per_day / model.residents.n)
+        self.rng_hidden = scalar(model.seed, "outreach_hidden")
+        model.calendar.on({"meet_hidden": self.on_meet_hidden})
+
+    def look_for(self, need: Need) -> None:
+        """A need given up on stays hidden: the day outreach next meets its resident."""
+        if self.p_found_day <= 0:
+            return
+        rng = self.rng_hidden
+        day0 = math.floor(self.m.now) + 1.0
+        k = geometric(rng.random(), self.p_found_day)
+        self.m.calendar.schedule(day0 + k - 1 + rng.random(), "meet_hidden",
+                                 (need, need.route_step))
+
+    def on_meet_hidden(self, payload) -> None:
+        """A professional meets a resident whose given-up need is still there."""
+        need, step = payload
+        if need.state != HIDDEN or step != need.route_step:
+            return
+        m = self.m
+        j = int(self.rng_hidden.random() * len(m.wijkteam.professionals))
+        need.outcome, need.t_closed = "", math.nan
+        m.transition(need, "found on outreach after giving up", "unvoiced", PROFESSIONAL + j)
+        m.noticing.make_aware(need, m.residents.n + j, self.finder_flags())
 
     def finder_flags(self) -> int:
         """Bystander flags of a professional who just found a need: OWNER by chance."""

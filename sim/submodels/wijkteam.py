@@ -128,9 +128,13 @@ class Wijkteam:
         self.arrive(need, RESIDENT + rid)
 
     def arrive(self, need: Need, resource: int) -> None:
-        """A request reaches the team: it waits for the intake, or is taken in at once."""
+        """A request reaches the team: it waits for the intake, or is taken in at once.
+
+        One that comes back (found on outreach after its resident gave up on the list)
+        is counted with this stay only."""
         m = self.m
         need.t_intake = m.now
+        need.t_queue = need.t_left_queue = math.nan
         need.urgency_intake = need.urgency
         if self.w.intake:
             m.transition(need, "arrives at the wijkteam", "intake", resource)
