@@ -45,7 +45,7 @@ def config_text(target: float, workers: int = 1, **changes: str) -> str:
         "parameters": f'[parameters]\n"{KEY}" = {{ lo = 0.3, hi = 1.5 }}\n',
         "targets": (f'[[targets]]\nkpi = "support_days_mean"\nvalue = {target!r}\n'
                     'tolerance = 0.05\nsource = "the model itself"\n'),
-        "budget": ("[budget]\nruns = 40\npopulation = 10\ngenerations = 3\ncheck_seeds = 2\n"
+        "budget": ("[budget]\nruns = 60\npopulation = 10\ngenerations = 3\ncheck_seeds = 2\n"
                    "seed = 11\nmin_epsilon = 0.5\n"),
         "executor": f"[executor]\nworkers = {workers}\n",
         "output": '[output]\npreset = "tiny_calibrated.toml"\n',
