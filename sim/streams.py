@@ -51,6 +51,13 @@ def expo(u: float) -> float:
     return -math.log1p(-u)
 
 
+def geometric(u: float, q: float) -> int:
+    """Days until the first success of daily trials with probability ``q`` (1, 2, ...)."""
+    if q >= 1.0:
+        return 1
+    return 1 + int(math.log1p(-u) / math.log1p(-q))
+
+
 def poisson_copies(rng: np.random.Generator, items: list, weights: list[float], t0: float,
                    t1: float, n_u: int) -> list[tuple[float, Any, list[float]]]:
     """Arrivals on [t0, t1) as a Poisson process of rate ``sum(weights)`` per day, each a

@@ -15,6 +15,7 @@ import sim
 from sim.kpis import KPIS, per_1000_year
 from sim.population import AGE_GROUPS, build_residents
 from sim.survival import km_median
+from sim.vocabulary import GAVE_UP
 
 PRESET = "schiedam_walk_in"
 DAYS = 240
@@ -98,7 +99,7 @@ def test_left_queue_is_when_the_case_started_or_the_resident_left(loaded):
         "expected no day_left_queue for those still on the list"
     never = r["day_queued"].isna()
     left_intake = never & r["day_left_queue"].notna()
-    assert (r.loc[left_intake, "state"].isin(["withdrawn", "crisis", "helped", "closed"])
+    assert (r.loc[left_intake, "state"].isin([*GAVE_UP, "crisis", "helped", "closed"])
             & (r.loc[left_intake, "day_left_queue"] >= r.loc[left_intake, "day_intake"])
             ).all(), \
         "expected a day_left_queue without joining the list only for those who left the " \

@@ -16,9 +16,10 @@ import sim
 import sim.vocabulary as vocabulary
 from sim.calendar import Calendar
 from sim.model import Neighbourhood
+from sim.streams import geometric
 from sim.submodels import bystander
 from sim.submodels.meeting_places import pair_counts, pair_index
-from sim.submodels.noticing import geometric, pick
+from sim.submodels.noticing import pick
 from sim.vocabulary import (
     COMPLEX,
     HIGH,

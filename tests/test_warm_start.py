@@ -201,38 +201,39 @@ def years(pool) -> dict[tuple[str, str], np.ndarray]:
             for c in CASES for m in MODES}
 
 
-def interval(x: np.ndarray) -> tuple[float, float, float]:
-    """The cold reference's mean and 95% interval, at least +-2% of the mean wide (a KPI
-    that is the same in every seed, such as a utilization of 1, has no width)."""
-    mean, lo, hi = t_interval(x)
-    pad = 0.02 * abs(mean)
-    return mean, min(lo, mean - pad), max(hi, mean + pad)
-
-
 def outside(years, case: str, mode: str) -> list[str]:
-    """The KPIs whose mean over the seeds of ``mode`` is outside the settled cold year's."""
+    """The KPIs on which ``mode`` differs from the settled cold year: the 95% interval of
+    the paired difference over the seeds, widened by 2% of the cold mean each way (a KPI
+    the same in every seed, such as a utilization of 1, has no spread), excludes zero.
+
+    The difference, not the cold year's interval alone: a seed's warm and cold years are
+    hardly correlated on the waiting list (the pilot's estimate of the arrival rate,
+    about 14% off per seed at half size, sets the list at day 0), so the warm mean is as
+    noisy as the cold one and a check that took it as exact would fail an unbiased warm
+    start about one KPI in six."""
     out = []
     for i, k in enumerate(KPIS):
         ref = years[(case, "cold year 3")][:, i]
-        x = years[(case, mode)][:, i]
-        mean, lo, hi = interval(ref)
-        if not lo <= x.mean() <= hi:
-            out.append(f"{k}: {x.mean():.4g} outside [{lo:.4g}, {hi:.4g}] (cold year 3 mean "
-                       f"{mean:.4g})")
+        diff = years[(case, mode)][:, i] - ref
+        mean, lo, hi = t_interval(diff)
+        pad = 0.02 * abs(ref.mean())
+        if not lo - pad <= 0.0 <= hi + pad:
+            out.append(f"{k}: {mode} minus cold year 3 is {mean:+.4g}, 95% interval "
+                       f"[{lo:+.4g}, {hi:+.4g}] (cold year 3 mean {ref.mean():.4g})")
     return out
 
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_a_warm_started_year_is_a_settled_year(years, case):
     bad = outside(years, case, "warm year 1")
-    assert not bad, (f"{case}: expected every KPI of the warm-started first year within the "
-                     f"95% interval of a cold start's third year over {len(SEEDS)} paired "
-                     "seeds; " + "; ".join(bad))
+    assert not bad, (f"{case}: expected no KPI of the warm-started first year to differ "
+                     f"from a cold start's third year over {len(SEEDS)} paired seeds "
+                     "(95% interval of the difference); " + "; ".join(bad))
 
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_guard_a_cold_first_year_is_not(years, case):
     """Guard: the comparison tells a cold start's first year from a settled one."""
     bad = outside(years, case, "cold year 1")
-    assert bad, f"{case}: expected some KPI of a cold first year outside the settled " \
-        "year's intervals, else the warm-start test above could not fail"
+    assert bad, f"{case}: expected some KPI of a cold first year to differ from the " \
+        "settled year's, else the warm-start test above could not fail"

@@ -46,12 +46,22 @@ class Escalation:
 
     def start(self, need: Need, reluctance_ask: float) -> None:
         """A new need's clocks: when the resident gives up, when urgency first rises."""
-        s, now = self.s, self.m.now
-        if s.withdrawal.enabled:
-            patience = expo(need.u[U_WITHDRAW]) * s.withdrawal.days_mean / (1.0 + reluctance_ask)
-            self.schedule(now + patience, "withdraw", need)
-        if s.escalation.enabled:
-            self._schedule(need, now)
+        self._patience(need, reluctance_ask)
+        if self.s.escalation.enabled:
+            self._schedule(need, self.m.now)
+
+    def _patience(self, need: Need, reluctance_ask: float) -> None:
+        """When the resident gives up, from now."""
+        w = self.s.withdrawal
+        if w.enabled:
+            patience = expo(need.u[U_WITHDRAW]) * w.days_mean / (1.0 + reluctance_ask)
+            self.schedule(self.m.now + patience, "withdraw", need)
+
+    def reopen(self, need: Need) -> None:
+        """A hidden need is back in view (a crisis, or outreach): it is open again, and
+        the resident's patience runs anew, as long as it did the first time."""
+        need.outcome, need.t_closed = "", math.nan
+        self._patience(need, self.m.residents.reluctance_ask[need.resident])
 
     def _schedule(self, need: Need, t: float) -> None:
         """When the need's urgency next rises, after an exponential time of its level's mean."""
@@ -75,7 +85,7 @@ class Escalation:
             self._schedule(need, m.now)
             return
         if need.state == HIDDEN:  # the need the resident gave up on is back, as a crisis
-            need.outcome, need.t_closed = "", math.nan
+            self.reopen(need)
         need.crisis = True
         need.t_crisis = m.now
         self.crises += 1

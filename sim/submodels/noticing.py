@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 
-from ..streams import scalar
+from ..streams import geometric, scalar
 from ..vocabulary import (
     BYSTANDER_STATES,
     COMPLEX,
@@ -137,13 +137,6 @@ class Noticing:
             m.access.enter(need, "brought to formal help")
         else:
             m.informal.start(need, person)
-
-
-def geometric(u: float, q: float) -> int:
-    """Days until the first success of daily trials with probability ``q`` (1, 2, ...)."""
-    if q >= 1.0:
-        return 1
-    return 1 + int(math.log1p(-u) / math.log1p(-q))
 
 
 def pick(weights: list[tuple[int, float]], target: float) -> int:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 
-from ..streams import scalar
+from ..streams import geometric, scalar
 from ..vocabulary import (
     COMPLEX,
     HIDDEN,
@@ -38,7 +38,6 @@ from ..vocabulary import (
     Need,
 )
 from .bystander import DIRECT, OWNER, TIE
-from .noticing import geometric
 
 
 class Outreach:
@@ -72,7 +71,7 @@ class Outreach:
             return
         m = self.m
         j = int(self.rng_hidden.random() * len(m.wijkteam.professionals))
-        need.outcome, need.t_closed = "", math.nan
+        m.escalation.reopen(need)
         m.transition(need, "found on outreach after giving up", "unvoiced", PROFESSIONAL + j)
         m.noticing.make_aware(need, m.residents.n + j, self.finder_flags())
 
