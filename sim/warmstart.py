@@ -58,9 +58,11 @@ PILOT_NEEDS, PRE_HISTORY = 1, 2
 
 
 def pilot_residents(residents: Residents) -> Residents:
-    """A copy of the residents the pilot may change (ties formed, reluctance lowered)."""
+    """The residents with a copy of what the pilot may change: reluctance to ask (outreach,
+    gossip) and trust in the wijkteam (gossip). Their ties it leaves alone
+    (``MeetingPlaces.only_needs``)."""
     return dataclasses.replace(residents, reluctance_ask=array("d", residents.reluctance_ask),
-                               ties=[set(t) for t in residents.ties])
+                               trust=array("d", residents.trust))
 
 
 def pre_history_days(model: Neighbourhood) -> tuple[int, int]:
@@ -89,6 +91,7 @@ def warm_start(model: Neighbourhood, make_pilot: Callable[..., Neighbourhood]
     pilot = make_pilot(residents=pilot_residents(model.residents),
                        needs_stream=("warmstart", PILOT_NEEDS))
     pilot.events, pilot.datacollector = NoEventLog(), _NoSeries()  # never read
+    pilot.meeting.only_needs()
     try:
         for _ in range(days):
             pilot.step()
