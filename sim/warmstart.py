@@ -13,8 +13,9 @@ shifted and scenarios run with one seed stay paired:
    what; the crises that did not come off its intake queue or list give the crisis service's.
    The pilot is short, so its rate is an estimate (about 1 / sqrt(arrivals seen)).
    It does only the work that decides which requests reach a team and when: no event
-   log, no daily series, and meetings that form no ties and skip the draws of visitors
-   without an open need (``MeetingPlaces.only_needs``), about a third of its cost.
+   log, no daily series, no statistics (it counts from day infinity), and meetings
+   that form no ties and skip the draws of visitors without an open need
+   (``MeetingPlaces.only_needs``), about a third of its cost.
 2. A **pre-history**: before day 0 the model itself runs only its slow parts, the
    teams, the front desk (for repeat requests), escalation, withdrawal and the crisis
    service, on arrivals resampled from the pilot's at the measured rates, for four
@@ -92,7 +93,7 @@ def warm_start(model: Neighbourhood, make_pilot: Callable[..., Neighbourhood]
     s = model.scenario
     days = s.start.pilot_days
     pilot = make_pilot(residents=pilot_residents(model.residents),
-                       needs_stream=("warmstart", PILOT_NEEDS))
+                       needs_stream=("warmstart", PILOT_NEEDS), stats_from_day=math.inf)
     pilot.events, pilot.datacollector = NoEventLog(), _NoSeries()  # never read
     pilot.meeting.only_needs()
     try:
