@@ -106,7 +106,8 @@ def test_the_pilots_meetings_draw_as_full_meetings_that_form_no_ties():
     without an open need in one step: every other draw, so whom a visitor with a need
     meets and who is recruited, is that of full meetings in which no tie forms."""
     sc = sim.load_scenario("dordrecht_meeting_place", {
-        **SMALL, **COLD, "meeting_places.visits_for_familiarity": 100})
+        **SMALL, **COLD, "meeting_places.visits_for_familiarity": 100,
+        "volunteers.p_recruit_visit": 0.05})
     runs = {}
     for lean in (False, True):
         model = Neighbourhood(sc, seed=3)
