@@ -12,6 +12,10 @@ shifted and scenarios run with one seed stay paired:
    needs still on their way, :func:`pilot_arrivals`) and the mix of who arrives with
    what; the crises that did not come off its intake queue or list give the crisis service's.
    The pilot is short, so its rate is an estimate (about 1 / sqrt(arrivals seen)).
+   It does only the work that decides which requests reach a team and when: no event
+   log, no daily series, no statistics (it counts from day infinity), and meetings
+   that form no ties and skip the draws of visitors without an open need
+   (``MeetingPlaces.only_needs``), about a third of its cost.
 2. A **pre-history**: before day 0 the model itself runs only its slow parts, the
    teams, the front desk (for repeat requests), escalation, withdrawal and the crisis
    service, on arrivals resampled from the pilot's at the measured rates, for four
@@ -58,9 +62,11 @@ PILOT_NEEDS, PRE_HISTORY = 1, 2
 
 
 def pilot_residents(residents: Residents) -> Residents:
-    """A copy of the residents the pilot may change (ties formed, reluctance lowered)."""
+    """The residents with a copy of what the pilot may change: reluctance to ask (outreach,
+    gossip) and trust in the wijkteam (gossip). Their ties it leaves alone
+    (``MeetingPlaces.only_needs``)."""
     return dataclasses.replace(residents, reluctance_ask=array("d", residents.reluctance_ask),
-                               ties=[set(t) for t in residents.ties])
+                               trust=array("d", residents.trust))
 
 
 def pre_history_days(model: Neighbourhood) -> tuple[int, int]:
@@ -87,8 +93,9 @@ def warm_start(model: Neighbourhood, make_pilot: Callable[..., Neighbourhood]
     s = model.scenario
     days = s.start.pilot_days
     pilot = make_pilot(residents=pilot_residents(model.residents),
-                       needs_stream=("warmstart", PILOT_NEEDS))
+                       needs_stream=("warmstart", PILOT_NEEDS), stats_from_day=math.inf)
     pilot.events, pilot.datacollector = NoEventLog(), _NoSeries()  # never read
+    pilot.meeting.only_needs()
     try:
         for _ in range(days):
             pilot.step()

@@ -374,8 +374,10 @@ def volunteer_run(job: tuple[str, tuple, int, int, int]) -> dict[str, Any]:
 def test_the_volunteer_pool_reaches_a_steady_state(pool):
     """Recruitment slows as the pool nears its capacity: in every city preset with volunteers
     the mean pool of year 4, over paired seeds, is within 10% of year 3's (it grew by about
-    30% a year without limit). A single run's pool of some 50 volunteers wanders by more."""
-    seeds = (0, 1, 2)
+    30% a year without limit). A single run's pool of some 50 volunteers wanders by more,
+    and so does the mean of three: it moved dordrecht's change from +8% to +12% when only
+    the warm start's pilot drew differently; six seeds bring it to about 4%."""
+    seeds = tuple(range(6))
     jobs = [(city, (), seed, 4 * 365, 0) for city in VOLUNTEER_CITIES for seed in seeds]
     done = dict(zip(jobs, pool.map(volunteer_run, jobs), strict=True))
     for city in VOLUNTEER_CITIES:

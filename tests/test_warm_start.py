@@ -27,6 +27,7 @@ import sim
 from sim import theory
 from sim.kpis import flatten
 from sim.lab.compare import t_interval
+from sim.model import Neighbourhood
 
 SMALL = {"population.n_residents": 2000}
 #: a waiting list at day 0: 3 professionals of 6 cases for 2,000 residents
@@ -98,6 +99,33 @@ def test_records_begun_before_day_0_are_marked_and_left_out_of_the_kpis(run_smal
     events = r.events[r.events["activity"] == BEGUN]
     assert sorted(events["case_id"]) == sorted(before["request_id"]), \
         f"expected one {BEGUN!r} event per record begun before day 0"
+
+
+def test_the_pilots_meetings_draw_as_full_meetings_that_form_no_ties():
+    """The pilot's meetings (``MeetingPlaces.only_needs``) skip the contact draws of visitors
+    without an open need in one step: every other draw, so whom a visitor with a need
+    meets and who is recruited, is that of full meetings in which no tie forms."""
+    sc = sim.load_scenario("dordrecht_meeting_place", {
+        **SMALL, **COLD, "meeting_places.visits_for_familiarity": 100,
+        "volunteers.p_recruit_visit": 0.05})
+    runs = {}
+    for lean in (False, True):
+        model = Neighbourhood(sc, seed=3)
+        if lean:
+            model.meeting.only_needs()
+        for _ in range(60):
+            model.step()
+        runs[lean] = model
+    full, lean = runs[False], runs[True]
+    noticed = full.events.frame()["activity"].eq("noticed at the meeting place").sum()
+    assert noticed > 0 and full.volunteering.recruited > 0, \
+        "expected needs noticed and volunteers recruited at meetings, else this proves nothing"
+    assert [(n.resident, n.state, n.t_intake, n.n_aware_max) for n in lean.needs] \
+        == [(n.resident, n.state, n.t_intake, n.n_aware_max) for n in full.needs], \
+        "expected the same needs, routes and awareness with the pilot's meetings"
+    assert lean.meeting.rng.getstate() == full.meeting.rng.getstate() \
+        and lean.volunteering.active == full.volunteering.active, \
+        "expected the meetings' stream where full meetings leave it, and the same pool"
 
 
 # --- pairing, switching off, provenance --------------------------------------------------

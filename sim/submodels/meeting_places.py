@@ -59,6 +59,7 @@ class MeetingPlaces:
         self.place_of = None  # resident id -> their place, -1 if they visit none
         self.ties_formed = 0
         self.ties_formed_counted = 0  # of these, formed after the warm-up
+        self._meet = self._meeting
         mp = s.meeting_places
         if s.informal.enabled and mp.n_places > 0:
             rng = generator(model.seed, "population", 1)
@@ -105,7 +106,7 @@ class MeetingPlaces:
             for g, end in zip(place.groups_on_weekday[weekday], ends, strict=True):
                 hi = bisect.bisect_left(came, end, lo)
                 if hi > lo:
-                    self._meeting(place, g, who[lo:hi], [c - start for c in came[lo:hi]])
+                    self._meet(place, g, who[lo:hi], [c - start for c in came[lo:hi]])
                 lo, start = hi, end
 
     def _meeting(self, place, g: int, visitors: list[int], seats: list[int]) -> None:
@@ -129,10 +130,45 @@ class MeetingPlaces:
                         self.ties_formed += 1
                         self.ties_formed_counted += counting
             need = m.open_need_of.get(v)
-            if (need is not None and need.state in BYSTANDER_STATES and contacts
-                    and rng.random() < mp.p_notice_visit):
-                self._noticed(need, place, v, contacts)
+            if need is not None and need.state in BYSTANDER_STATES:
+                self._maybe_noticed(need, place, v, contacts)
             m.volunteering.maybe_recruit(v, rng)
+
+    def only_needs(self) -> None:
+        """Meet as the warm start's pilot needs (ODD 5), which reads only which requests
+        reach the teams, and when: familiarity is left alone (no ties form), and a visitor
+        without an open need skips the draws of whom they meet at once (``getrandbits``
+        advances the stream by as many words), so every other draw stays the same."""
+        self._meet = self._meeting_with_needs
+
+    def _meeting_with_needs(self, place, g: int, visitors: list[int], seats: list[int]) -> None:
+        """:meth:`_meeting` without familiarity, drawing contacts only for open needs."""
+        m, rng, count = self.m, self.rng, len(visitors)
+        n_contacts = self.s.meeting_places.contacts_per_visit
+        recruiting = self.s.volunteers.initiative
+        skipped = 0  # contact draws owed by visitors without an open need
+        for v in visitors:
+            need = m.open_need_of.get(v)
+            if need is None or need.state not in BYSTANDER_STATES:
+                skipped += n_contacts
+                if recruiting:
+                    rng.getrandbits(64 * skipped)  # as many words as `skipped` random()s
+                    skipped = 0
+                    m.volunteering.maybe_recruit(v, rng)
+                continue
+            if skipped:
+                rng.getrandbits(64 * skipped)
+                skipped = 0
+            met = [visitors[int(rng.random() * count)] for _ in range(n_contacts)]
+            self._maybe_noticed(need, place, v, [c for c in met if c != v])
+            m.volunteering.maybe_recruit(v, rng)
+        if skipped:
+            rng.getrandbits(64 * skipped)
+
+    def _maybe_noticed(self, need: Need, place, visitor: int, contacts: list[int]) -> None:
+        """The visitor may tell the people they met of their open need."""
+        if contacts and self.rng.random() < self.s.meeting_places.p_notice_visit:
+            self._noticed(need, place, visitor, contacts)
 
     def _noticed(self, need: Need, place, visitor: int, contacts: list[int]) -> None:
         """Everyone the visitor met becomes aware; the first may be the named owner."""
