@@ -67,16 +67,17 @@ def Figure(fig, dependencies: list):
     """``fig`` drawn, redrawn when ``dependencies`` change (as ``solara.FigurePlotly``);
     nothing until the bundle is in the browser (a page without :func:`Preload`, as in
     tests without a browser, does not wait)."""
-    if preloading.value and not loaded.value:
-        return None
+    ready = loaded.value or not preloading.value
     element = _Figure.element()
 
     def update() -> None:
+        if not ready:
+            return
         widget = solara.get_widget(element)
         widget.layout = fig.layout
         before = len(widget.data)
         widget.add_traces(fig.data)
         widget.data = widget.data[before:]
 
-    solara.use_effect(update, dependencies)
-    return element
+    solara.use_effect(update, [*dependencies, ready])
+    return element if ready else None
