@@ -11,7 +11,7 @@ import threading
 
 import solara
 
-from . import about, compare, elephant, figures, plotly_assets, runner, sweeps
+from . import about, compare, elephant, figures, runner, sweeps
 from .common import Guard, lang
 from .i18n import t
 
@@ -32,7 +32,6 @@ def Layout(children=()):
             solara.Button(t("language", language), text=True, style={"color": "white"},
                           on_click=lambda: lang.set("nl" if lang.value == "en" else "en"))
         Guard(children=children)
-        plotly_assets.Preload()
     return layout
 
 
@@ -43,7 +42,6 @@ def warm_up() -> None:
     figures.warm_up()
 
 
-plotly_assets.install()
 threading.Thread(target=warm_up, name="samenspel-warm-up", daemon=True).start()
 
 routes = [

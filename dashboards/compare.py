@@ -21,7 +21,7 @@ from sim import SPECS, InputError, code_version, list_presets, load_scenario
 from sim.kpis import flat_names
 from sim.results import scenario_hash
 
-from . import analysis, figures, plotly_assets
+from . import analysis, figures
 from .choices import (
     MAX_ARMS,
     MAX_DAYS,
@@ -425,7 +425,7 @@ def Figures(request: Request, c: analysis.Computed, language: str):
     if fig is not None:
         # redrawn when these change: plotly compares two figures by value, at a cost of a
         # deep copy of both (tens of milliseconds each time a render asks)
-        plotly_assets.Figure(fig, [c, language, chosen_figure, scenario])
+        solara.FigurePlotly(fig, dependencies=[c, language, chosen_figure, scenario])
         if v.finished:
             FigureDownloads(chosen_figure, fig, request, language)
 
