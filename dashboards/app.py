@@ -11,7 +11,7 @@ import threading
 
 import solara
 
-from . import about, compare, elephant, runner, sweeps
+from . import about, compare, elephant, figures, runner, sweeps
 from .common import Guard, lang
 from .i18n import t
 
@@ -35,8 +35,14 @@ def Layout(children=()):
     return layout
 
 
-# The worker processes start with the server, not with the first user's first run.
-threading.Thread(target=runner.queue().warm_up, name="samenspel-warm-up", daemon=True).start()
+def warm_up() -> None:
+    """What the first result needs, made ready as the server starts rather than on the
+    first click: the worker processes, and plotly's figure code in this process."""
+    runner.queue().warm_up()
+    figures.warm_up()
+
+
+threading.Thread(target=warm_up, name="samenspel-warm-up", daemon=True).start()
 
 routes = [
     solara.Route(path="/", component=compare.Page, label="compare", layout=Layout),

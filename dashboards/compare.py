@@ -100,24 +100,30 @@ def Page():
 # --- choosing --------------------------------------------------------------------------
 
 
+# The scenario cards' actions are functions of the module, the same object in every render,
+# so adding or removing a card leaves the other cards' arguments equal and their widgets alone.
+
+
+def set_arm(i: int, arm: Choice) -> None:
+    arms = list(choices.value.arms)
+    arms[i] = arm
+    choices.set(Choices(tuple(arms), choices.value.replications, choices.value.days))
+
+
+def add_arm() -> None:
+    v = choices.value
+    choices.set(Choices((*v.arms, Choice(v.arms[-1].preset)), v.replications, v.days))
+
+
+def remove_arm(i: int) -> None:
+    v = choices.value
+    choices.set(Choices(v.arms[:i] + v.arms[i + 1:], v.replications, v.days))
+
+
 @solara.component
 def ChoicesEditor(language: str):
     c = choices.value
     presets = list_presets()
-
-    def set_arm(i: int, arm: Choice) -> None:
-        arms = list(choices.value.arms)
-        arms[i] = arm
-        choices.set(Choices(tuple(arms), choices.value.replications, choices.value.days))
-
-    def add_arm() -> None:
-        v = choices.value
-        choices.set(Choices((*v.arms, Choice(v.arms[-1].preset)), v.replications, v.days))
-
-    def remove_arm(i: int) -> None:
-        v = choices.value
-        choices.set(Choices(v.arms[:i] + v.arms[i + 1:], v.replications, v.days))
-
     with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}):
         for i, arm in enumerate(c.arms):
             ArmCard(i, arm, presets, language, set_arm, remove_arm, len(c.arms) > MIN_ARMS)
@@ -153,9 +159,10 @@ def ArmCard(i: int, arm: Choice, presets: list[str], language: str, set_arm, rem
                       on_click=lambda: set_editing(not editing))
         if editing:
             ValueEditor(arm, language, lambda a: set_arm(i, a))
-        if removable:
-            solara.Button(t("remove", language), on_click=lambda: remove_arm(i), text=True,
-                          icon_name="mdi-delete")
+        # disabled rather than left out: a card added or removed then changes one property
+        # of the other cards, not their widgets
+        solara.Button(t("remove", language), on_click=lambda: remove_arm(i), text=True,
+                      icon_name="mdi-delete", disabled=not removable)
 
 
 @solara.component
@@ -346,15 +353,24 @@ def prepare(c: analysis.Computed | None, request: Request, language: str
 
 @solara.component
 def Results(request: Request, language: str):
+    """The headline first: a batch's first results show the sentences in one render and
+    the figure, table and downloads in the next, so the browser shows the sentences
+    without waiting for the figure's widget to be made and drawn."""
     c = shown.value
+    # True from the render after the first one with results, until the results go
+    complete, set_complete = solara.use_state(False)
+    solara.use_effect(lambda: set_complete(c is not None), [c is not None])
     if c is None:
         return
     solara.Markdown(f"## {t('headline', language)}")
     for sentence in headlines(c, request, language):
         solara.HTML(tag="p", unsafe_innerHTML=sentence_html(sentence))
+    if not complete:
+        return
     Figures(request, c, language)
     FullTable(c, language)
-    Downloads(request, c, language)
+    if c.view.finished:  # made once, not again for every pair while runs go on
+        Downloads(request, c, language)
 
 
 @solara.component
@@ -374,7 +390,8 @@ FIGURES = ("differences", "groups", "daily", "waits", "load", "routes")
 @solara.component
 def Figures(request: Request, c: analysis.Computed, language: str):
     """One figure at a time (each costs the browser time to draw); while runs go on only
-    the differences, which grow pair by pair, and the rest once the batch is done."""
+    the differences, which grow pair by pair, and the rest, with the figures' downloads,
+    once the batch is done."""
     v = c.view
     chosen, set_chosen = solara.use_state("differences")
     scenario, set_scenario = solara.use_state(request.arms[0].label)
@@ -406,8 +423,11 @@ def Figures(request: Request, c: analysis.Computed, language: str):
         solara.Select(t("scenario", language), values=labels, value=scenario,
                       on_value=set_scenario)
     if fig is not None:
-        solara.FigurePlotly(fig)
-        FigureDownloads(chosen_figure, fig, request, language)
+        # redrawn when these change: plotly compares two figures by value, at a cost of a
+        # deep copy of both (tens of milliseconds each time a render asks)
+        solara.FigurePlotly(fig, dependencies=[c, language, chosen_figure, scenario])
+        if v.finished:
+            FigureDownloads(chosen_figure, fig, request, language)
 
 
 def _stamp(request: Request) -> str:

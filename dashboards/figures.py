@@ -122,3 +122,17 @@ def routes(routes_frame: pd.DataFrame, scenario: str, n_runs: int, lang: str) ->
     fig = lab_figures.routes_sankey(routes_frame, scenario, n_runs)
     fig.update_layout(title=f"{t('fig_routes_title', lang)}: {scenario}")
     return fig
+
+
+def warm_up() -> None:
+    """Make a small figure of the kinds above once, as the server starts: plotly imports
+    its figure classes, validators and templates on first use (about a second), which
+    the first result would otherwise wait for."""
+    from plotly.graph_objs._figurewidget import FigureWidget  # noqa: F401 (what shows them)
+
+    fig = make_subplots(rows=2, cols=1, subplot_titles=["a", "b"])
+    fig.add_trace(go.Scatter(x=[0.0], y=["a"], mode="markers",
+                             error_x={"type": "data", "array": [1.0]}), row=1, col=1)
+    fig.add_shape(type="line", x0=0, x1=0, y0=0, y1=1, xref="x", yref="y domain")
+    fig.update_layout(template="plotly_white")
+    fig.to_dict()

@@ -30,11 +30,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim import Scenario, code_version
+from sim import Scenario, code_version, list_presets, load_scenario
 from sim.lab.sweep import RunTask, execute, replication_seeds
 
 #: Finished comparisons kept for instant replay (each holds its runs' daily series).
 CACHE_SIZE = 8
+#: Days of the run a worker makes when it starts (see :func:`_worker_start`).
+WARM_DAYS = 5
 QUEUED, RUNNING, DONE, CANCELLED, FAILED = "queued", "running", "done", "cancelled", "failed"
 FINISHED = (DONE, CANCELLED, FAILED)
 
@@ -157,9 +159,21 @@ def _warm() -> int:
     return os.getpid()
 
 
-def _worker_start(server_pid: int) -> None:
+def warm_task() -> RunTask:
+    """A few days of the first preset, keeping every output a comparison keeps."""
+    return RunTask(run_id="warm", base=0, scenario_label="warm", point=0, replication=0,
+                   seed=0, scenario=load_scenario(list_presets()[0]), days=WARM_DAYS,
+                   warmup_days=0, daily=True, routes=True, waits=True)
+
+
+def _worker_start(server_pid: int, warm: RunTask | None) -> None:
     """A worker runs at a lower priority, so the server answers clicks while it computes,
-    and ends when the server has gone, which a pool's idle workers otherwise outlive."""
+    and ends when the server has gone, which a pool's idle workers otherwise outlive.
+
+    It runs ``warm`` first: the model's imports and a first run's one-off costs (about
+    2 s on a quiet machine) are then paid before anyone presses run, not in the first
+    result.
+    """
     os.nice(10)
 
     def watch() -> None:
@@ -168,13 +182,16 @@ def _worker_start(server_pid: int) -> None:
         os._exit(0)
 
     threading.Thread(target=watch, name="samenspel-orphan-watch", daemon=True).start()
+    if warm is not None:
+        execute(warm)  # never raises; a model error shows in the real runs
 
 
 class BatchQueue:
     """Runs submitted batches one after another in a pool of worker processes."""
 
-    def __init__(self, workers: int | None = None):
+    def __init__(self, workers: int | None = None, warm: RunTask | None = None):
         self.workers = workers or os.cpu_count() or 1
+        self.warm = warm
         self._lock = threading.Lock()
         self._waiting: collections.deque[Batch] = collections.deque()
         self._wake = threading.Condition(self._lock)
@@ -219,15 +236,20 @@ class BatchQueue:
                 self._wake.notify_all()
 
     def warm_up(self) -> None:
-        """Start the worker processes now, so the first run does not wait for them.
+        """Start the worker processes now, so the first run does not wait for them (nor
+        for their imports and warm-up run, see :func:`_worker_start`).
 
         Also imports the statistics the page needs (SciPy takes seconds the first time).
         """
         import scipy.stats  # noqa: F401
 
-        pool = self._ensure_pool()
-        for fut in [pool.submit(_warm) for _ in range(self.workers)]:
+        for fut in self._start_workers():
             fut.result()
+
+    def _start_workers(self) -> list[cf.Future]:
+        """Spawn every worker of the pool now (a pool spawns one per task handed out)."""
+        pool = self._ensure_pool()
+        return [pool.submit(_warm) for _ in range(self.workers)]
 
     # --- the queue's own thread ------------------------------------------------------
 
@@ -237,7 +259,7 @@ class BatchQueue:
                 self._pool = cf.ProcessPoolExecutor(self.workers,
                                                     mp_context=mp.get_context("spawn"),
                                                     initializer=_worker_start,
-                                                    initargs=(os.getpid(),))
+                                                    initargs=(os.getpid(), self.warm))
                 atexit.register(self._stop_pool)
             return self._pool
 
@@ -283,6 +305,7 @@ class BatchQueue:
             if self._cancel_current.is_set():
                 self._stop_pool()
                 batch._update(state=CANCELLED)
+                self._start_workers()  # warm again before the next run is asked for
                 return
             for fut in done:
                 batch._add(pending.pop(fut), fut.result())
@@ -304,5 +327,5 @@ def queue() -> BatchQueue:
     global _QUEUE
     with _QUEUE_LOCK:
         if _QUEUE is None:
-            _QUEUE = BatchQueue()
+            _QUEUE = BatchQueue(warm=warm_task())
         return _QUEUE
