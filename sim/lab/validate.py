@@ -60,9 +60,14 @@ Z95 = 1.96
 SEED0 = 1000
 MODES = ("full", "quick")
 CACHE_DIR = ".validate-cache"
-#: Relative tolerance of mean waits and of P(wait > 0) (full, quick).
+#: Relative tolerance of mean waits and of P(wait > 0) (full, quick). Runs are planned
+#: for the mean wait (TARGET_REL_SE); P(wait > 0) then has about 1/sqrt(2) of its
+#: relative SE (its squared coefficient of variation is 1/C - 1 against 2/C - 1), about
+#: 3%, so 12% is four of them: a correct model fails a cell about once in 10,000, and a
+#: 20% bias, six SEs out, is still caught (8% was under three, and failed a correct
+#: cell of the grid in about one full run in ten).
 REL_TOL = {"full": 0.15, "quick": 0.6}
-REL_TOL_P = {"full": 0.08, "quick": 0.4}
+REL_TOL_P = {"full": 0.12, "quick": 0.4}
 #: Little's law holds exactly only over long runs; short ones have edge effects.
 LITTLE_REL_TOL = {"full": 0.02, "quick": 0.3}
 SHARE_ABS_TOL = 0.08  # individual reporting share, absolute
