@@ -58,6 +58,12 @@ def geometric(u: float, q: float) -> int:
     return 1 + int(math.log1p(-u) / math.log1p(-q))
 
 
+def trial_time(rng: random.Random, now: float, q: float) -> float:
+    """When daily trials of chance ``q``, from the day after ``now``, first succeed: that
+    day plus a uniform moment inside it (two draws of ``rng``)."""
+    return math.floor(now) + geometric(rng.random(), q) + rng.random()
+
+
 def poisson_copies(rng: np.random.Generator, items: list, weights: list[float], t0: float,
                    t1: float, n_u: int) -> list[tuple[float, Any, list[float]]]:
     """Arrivals on [t0, t1) as a Poisson process of rate ``sum(weights)`` per day, each a

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 
-from ..streams import geometric, scalar
+from ..streams import geometric, scalar, trial_time
 from ..vocabulary import (
     BYSTANDER_STATES,
     COMPLEX,
@@ -69,17 +69,17 @@ class Noticing:
             p = p_act(self.s.bystander, n, flags, self.p_alone(person, need))
             if p > 0:
                 weights.append((person, -math.log1p(-min(p, 1 - 1e-12))))
-        day0 = math.floor(self.m.now) + 1.0
         if weights:
             total = sum(h for _, h in weights)
             q = -math.expm1(-total)
             k = geometric(rng.random(), q)
             actor = pick(weights, rng.random() * total)
-            self.schedule(day0 + k - 1 + rng.random(), "act", (need, need.bystander_draw, actor))
+            self.schedule(math.floor(self.m.now) + k + rng.random(), "act",
+                          (need, need.bystander_draw, actor))
         q_notice = self.p_notice_day(need)
         if q_notice > 0:
-            k = geometric(rng.random(), q_notice)
-            self.schedule(day0 + k - 1 + rng.random(), "notice", (need, need.bystander_draw))
+            self.schedule(trial_time(rng, self.m.now, q_notice), "notice",
+                          (need, need.bystander_draw))
 
     def p_notice_day(self, need: Need) -> float:
         """Daily chance that somebody new notices the need: a block neighbour or outreach."""

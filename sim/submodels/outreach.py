@@ -23,9 +23,7 @@ one more person aware of it, and the bystander rule decides as for any need (7.4
 
 from __future__ import annotations
 
-import math
-
-from ..streams import geometric, scalar
+from ..streams import scalar, trial_time
 from ..vocabulary import (
     COMPLEX,
     HIDDEN,
@@ -58,11 +56,8 @@ class Outreach:
         """A need given up on stays hidden: the day outreach next meets its resident."""
         if self.p_found_day <= 0:
             return
-        rng = self.rng_hidden
-        day0 = math.floor(self.m.now) + 1.0
-        k = geometric(rng.random(), self.p_found_day)
-        self.m.calendar.schedule(day0 + k - 1 + rng.random(), "meet_hidden",
-                                 (need, need.route_step))
+        self.m.calendar.schedule(trial_time(self.rng_hidden, self.m.now, self.p_found_day),
+                                 "meet_hidden", (need, need.route_step))
 
     def on_meet_hidden(self, payload) -> None:
         """A professional meets a resident whose given-up need is still there."""
