@@ -124,14 +124,25 @@ def test_two_writers_one_runs_the_other_is_refused_then_resume_after_sigkill(
     assert_same_dataset(ref, out)
 
 
+# The child sets ``running`` from its target, so after the fork handlers ran in it: the
+# pid is printed only then, else the holder could be killed before its child ran at all.
 HOLD_WITH_A_FORKED_CHILD = """
 import multiprocessing, signal, sys
 from sim.lab.lock import results_lock
-with results_lock(sys.argv[1]):
-    child = multiprocessing.get_context("fork").Process(target=signal.pause)
-    child.start()
-    print(child.pid, flush=True)
+
+def pause(running):
+    running.set()
     signal.pause()
+
+if __name__ == "__main__":
+    fork = multiprocessing.get_context("fork")
+    with results_lock(sys.argv[1]):
+        running = fork.Event()
+        child = fork.Process(target=pause, args=(running,))
+        child.start()
+        running.wait()
+        print(child.pid, flush=True)
+        signal.pause()
 """
 
 
