@@ -48,7 +48,7 @@ import mesa
 from .eventlog import EventLog, NoEventLog
 from .population import Residents
 from .streams import generator
-from .vocabulary import BEGUN, ENDED, RESIDENT
+from .vocabulary import BEGUN, ENDED, RESIDENT, Need
 
 if TYPE_CHECKING:
     from .model import Neighbourhood
@@ -56,7 +56,7 @@ if TYPE_CHECKING:
 #: The pre-history lasts this many times the longest mean case duration; its last
 #: FULL_RATE_DURATIONS of them at the full arrival rate, the part before thinned.
 PRE_HISTORY_DURATIONS = 4
-FULL_RATE_DURATIONS = 2
+FULL_RATE_DURATIONS = 1.5
 #: Sub-streams of ``warmstart``: the pilot's needs, and the pre-history's arrivals.
 PILOT_NEEDS, PRE_HISTORY = 1, 2
 
@@ -70,7 +70,7 @@ def pilot_residents(residents: Residents) -> Residents:
 
 
 def pre_history_days(model: Neighbourhood) -> tuple[int, int]:
-    """The pre-history's length and that of its full-rate part: four and one times the
+    """The pre-history's length and that of its full-rate part: four and two times the
     longest mean case (support plan and overload included), each at least the pilot.
 
     Cases that arrived longer ago are nearly all over: with the default lognormal of
@@ -94,6 +94,7 @@ def warm_start(model: Neighbourhood, make_pilot: Callable[..., Neighbourhood]
     days = s.start.pilot_days
     pilot = make_pilot(residents=pilot_residents(model.residents),
                        needs_stream=("warmstart", PILOT_NEEDS), stats_from_day=math.inf)
+    pilot.seeking.chunk_days = days  # its needs drawn for the days it runs, not a year
     pilot.events, pilot.datacollector = NoEventLog(), _NoSeries()  # never read
     pilot.meeting.only_needs()
     try:
@@ -158,11 +159,25 @@ def _weight(days: int, delay_days: float) -> float:
     return 1.0 / max(days - delay_days, days / 4)
 
 
+def _pre_history_step(need: Need, step: str, state: str, resource: int) -> None:
+    """A request's route step before day 0: its route and state, what the pre-history's
+    rules read and a record kept at day 0 shows."""
+    need.route_step += 1
+    need.route.append(step)
+    need.state = state
+
+
 def run_pre_history(model: Neighbourhood, history: int) -> None:
     """Days -history .. -1 on the calendar (and the desk's mornings), then day 0 afresh:
     records that ended are dropped, those in progress numbered from 0; the state counts,
-    the event log and the crisis count start again."""
+    the event log and the crisis count start again.
+
+    Before day 0 a request's route step only moves it on (:func:`_pre_history_step`):
+    the state counts and who has an open need are counted at day 0 from the records
+    kept, and the event log is not kept, so the pre-history does only the work its
+    rules and the records at day 0 read."""
     model.events = NoEventLog()  # the pre-history's events are not kept
+    model.transition = _pre_history_step  # shadows Neighbourhood.transition until day 0
     for d in range(-history, 0):
         model.calendar.open_day(d)
         model.now = float(d)
@@ -171,15 +186,18 @@ def run_pre_history(model: Neighbourhood, history: int) -> None:
         if model.scenario.wijkteam.intake:
             model.wijkteam.morning(d)
         model.calendar.run_day(model, model.wijkteam.mark)
+    del model.transition
     model.now = 0.0
     kept = [n for n in model.needs if n.state not in ENDED]
     ids = {n.id: i for i, n in enumerate(kept)}
+    model.state_counts, model.open_need_of = Counter(), {}
     for need in kept:  # numbered 0.. again; a repeat's origin that ended is gone
         need.id, need.repeat_of = ids[need.id], ids.get(need.repeat_of, -1)
         if need.route[0] != BEGUN:  # a repeat request made in the pre-history
             need.route.insert(0, BEGUN)
+        state, need.state = need.state, ""
+        model.set_state(need, state)  # counted afresh, open needs included
     model.needs = kept
-    model.state_counts = Counter(n.state for n in kept)
     model.need_ids = itertools.count(len(kept))
     model.events = EventLog()
     for need in model.needs:

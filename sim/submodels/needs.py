@@ -54,6 +54,7 @@ class Seeking:
         self._rate_total = float(rates.sum())
         self._rate_p = rates / self._rate_total if self._rate_total > 0 else rates
         self._chunks_made = 0
+        self.chunk_days = CHUNK_DAYS  # the warm start's pilot draws only the days it runs
         # the current chunk's pre-drawn needs (times, residents, kinds, urgencies,
         # uniforms), scheduled day by day from index _next_arrival
         self._arrivals: tuple = ([], [], [], [], memoryview(np.empty(0)))
@@ -71,12 +72,13 @@ class Seeking:
     # --- arrivals (pre-drawn, policy independent) ---------------------------------------
 
     def _make_chunk(self) -> None:
-        """Draw the needs of the next 365 days from the ``needs`` stream of that chunk."""
+        """Draw the needs of the next ``chunk_days`` from the ``needs`` stream of that chunk."""
         c = self._chunks_made
         rng = generator(self.m.seed, *self.m.needs_stream, c)
         nd = self.s.needs
-        count = rng.poisson(self._rate_total * CHUNK_DAYS) if self._rate_total > 0 else 0
-        times = np.sort(rng.uniform(c * CHUNK_DAYS, (c + 1) * CHUNK_DAYS, size=count))
+        days = self.chunk_days
+        count = rng.poisson(self._rate_total * days) if self._rate_total > 0 else 0
+        times = np.sort(rng.uniform(c * days, (c + 1) * days, size=count))
         who = rng.choice(self.residents.n, size=count, p=self._rate_p) if count else []
         ks = nd.kind_shares
         kinds = rng.choice(4, size=count, p=_norm([ks.practical, ks.social, ks.ongoing,
@@ -103,7 +105,7 @@ class Seeking:
                 self.schedule(times[k], "arise", (who[k], kinds[k], urg[k],
                                                   u[k * N_U:(k + 1) * N_U]))
             self._next_arrival = j
-            if j < len(times) or self._chunks_made * CHUNK_DAYS >= until:
+            if j < len(times) or self._chunks_made * self.chunk_days >= until:
                 return
             self._make_chunk()
 
