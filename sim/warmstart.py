@@ -7,11 +7,12 @@ stream (``warmstart``), so the ``needs`` and ``population`` streams are never
 shifted and scenarios run with one seed stay paired:
 
 1. A **pilot**: the same scenario and the same residents, run empty for
-   ``start.pilot_days`` days on needs from the ``warmstart`` stream. The requests
-   that reach each team give its stationary arrival rate (weighted for the
-   needs still on their way, :func:`pilot_arrivals`) and the mix of who arrives with
-   what; the crises that did not come off its intake queue or list give the crisis service's.
-   The pilot is short, so its rate is an estimate (about 1 / sqrt(arrivals seen)).
+   ``start.pilot_days`` days on needs from the ``warmstart`` stream, drawn for those
+   days only. The requests that reach each team give its stationary arrival rate
+   (weighted for the needs still on their way, :func:`pilot_arrivals`) and the mix of
+   who arrives with what; the crises that did not come off its intake queue or list
+   give the crisis service's. The pilot is short, so its rate is an estimate (about
+   1 / sqrt(arrivals seen)).
    It does only the work that decides which requests reach a team and when: no event
    log, no daily series, no statistics (it counts from day infinity), and meetings
    that form no ties and skip the draws of visitors without an open need
@@ -19,7 +20,10 @@ shifted and scenarios run with one seed stay paired:
 2. A **pre-history**: before day 0 the model itself runs only its slow parts, the
    teams, the front desk (for repeat requests), escalation, withdrawal and the crisis
    service, on arrivals resampled from the pilot's at the measured rates, for four
-   times the longest mean case duration (:func:`pre_history_days`). Each rule module
+   times the longest mean case duration (:func:`pre_history_days`), the last one and a
+   half at the full rate and the part before thinned to the cases that would outlast
+   it; a route step there only moves the request on (the state counts are made at
+   day 0 from the records kept). Each rule module
    schedules its own part (``Wijkteam.warm_start``, ``CrisisService.warm_start``),
    and caseloads, waiting lists (with their urgencies and clocks), overload and
    repeats build up by the rules themselves, so the cases in progress at day 0 are
@@ -70,13 +74,16 @@ def pilot_residents(residents: Residents) -> Residents:
 
 
 def pre_history_days(model: Neighbourhood) -> tuple[int, int]:
-    """The pre-history's length and that of its full-rate part: four and two times the
-    longest mean case (support plan and overload included), each at least the pilot.
+    """The pre-history's length and that of its full-rate part: four and one and a half
+    times the longest mean case (support plan and overload included), each at least the
+    pilot.
 
     Cases that arrived longer ago are nearly all over: with the default lognormal of
     coefficient of variation 1, a case outlives four means with chance 0.02. The
-    full-rate part lets the waiting lists and the intake queues build up by the rules:
-    people leave a list within months (withdrawal, crisis), well within one longest case.
+    full-rate part lets the waiting lists and the intake queues build up by the rules
+    (people leave a list within months: withdrawal, crisis) while the slots turn over
+    from the thinned part's long cases: after one longest case the lists at day 0 were
+    still measurably short, after one and a half they were as after two (ODD 5).
     """
     w = model.scenario.wijkteam
     longest = w.plan_days_mean + model.wijkteam.duration_scale * max(
