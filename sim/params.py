@@ -741,8 +741,9 @@ class Withdrawal:
 class Start:
     warm: bool = param(
         True, unit="on/off", label="Warm start", label_nl="Warme start",
-        help="Start near the stationary regime: the wijkteam's cases and waiting lists and the "
-        "crisis service's places come from a pilot and a pre-history before day 0 (ODD 5), so "
+        help="Start near the stationary regime: the wijkteam's cases and waiting lists, the "
+        "crisis service's places and the volunteer pool come from a pilot and a pre-history "
+        "before day 0 (ODD 5), so "
         "no year of warm-up is needed; off: start empty (then use a warm-up).",
         source="method of the simulation (ODD 5), not a property of the neighbourhood")
     pilot_days: int = param(

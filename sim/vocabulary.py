@@ -39,6 +39,9 @@ ENDED = frozenset(("closed", "withdrawn"))
 
 #: The first step of a request in progress at a warm start, begun before day 0 (ODD 5).
 BEGUN = "begun before day 0"
+#: Route steps of a request's own clocks (7.12): the resident gives up; a crisis, without
+#: and with a crisis service.
+WITHDRAWS, CRISIS, CRISIS_ALERTED = "withdraws", "crisis", "crisis service alerted"
 
 #: Routes that are not the wijkteam or the front desk.
 INFORMAL_OUTCOMES = ("informal", "volunteer", "meeting_place")

@@ -28,13 +28,18 @@ shifted and scenarios run with one seed stay paired:
    and caseloads, waiting lists (with their urgencies and clocks), overload and
    repeats build up by the rules themselves, so the cases in progress at day 0 are
    length-biased as in the stationary regime, with their true remaining durations.
+   With a volunteer initiative the pool has its own pre-history, at least two years
+   (``VolunteerInitiative.warm_start``): it recruits at visits, its motivation changes
+   and volunteers leave by the rules, while it takes the pilot's asks of the initiative
+   resampled at their measured rate (the asks, not the matches: whether an ask finds
+   a volunteer is the pool's to decide again).
 
 At day 0 the records that ended in the pre-history are dropped; those still in
 progress stay, with ``day_created`` before 0 and a route starting "begun before day
 0", so the KPIs, which count requests created from the start of the counted period,
 leave them out. The event log and the crisis count start afresh. What the warm start
-does not fill: the informal helpers' ongoing help, the volunteer pool and the
-meeting places' ties; they settle in weeks to months (ODD 5).
+does not fill: the informal helpers' ongoing help and the meeting places' ties; they
+settle in weeks to months (ODD 5).
 """
 
 from __future__ import annotations
@@ -51,7 +56,8 @@ import mesa
 
 from .eventlog import EventLog, NoEventLog
 from .population import Residents
-from .streams import generator
+from .streams import generator, scalar
+from .submodels.volunteers import POOL_HISTORY_DAYS
 from .vocabulary import BEGUN, ENDED, RESIDENT, Need
 
 if TYPE_CHECKING:
@@ -104,6 +110,9 @@ def warm_start(model: Neighbourhood, make_pilot: Callable[..., Neighbourhood]
     pilot.seeking.chunk_days = days  # its needs drawn for the days it runs, not a year
     pilot.events, pilot.datacollector = NoEventLog(), _NoSeries()  # never read
     pilot.meeting.only_needs()
+    pool = model.volunteering.on
+    if pool:
+        pilot.volunteering.asks = []
     try:
         for _ in range(days):
             pilot.step()
@@ -111,6 +120,8 @@ def warm_start(model: Neighbourhood, make_pilot: Callable[..., Neighbourhood]
         getattr(mesa.Agent, "_ids", {}).pop(pilot, None)
     joined, crises = pilot_arrivals(pilot, len(model.wijkteam.teams), days)
     history, full_rate = pre_history_days(model)
+    if pool:
+        history = max(history, POOL_HISTORY_DAYS)
     model.calendar.start_at(-history)
     # one stream per team and one for the crisis service, so each part's draws do not
     # depend on how many another part took
@@ -119,10 +130,17 @@ def warm_start(model: Neighbourhood, make_pilot: Callable[..., Neighbourhood]
     if model.crisis.on:  # its interventions last weeks: the full-rate part is enough
         model.crisis.warm_start(*crises, -full_rate,
                                 generator(model.seed, "warmstart", PRE_HISTORY, len(joined)))
+    asks = pilot.volunteering.pilot_asks(days, _weight)
+    if pool:  # and one for the volunteer pool
+        k = len(joined) + 1
+        model.volunteering.warm_start(asks, generator(model.seed, "warmstart", PRE_HISTORY, k),
+                                      scalar(model.seed, "warmstart", PRE_HISTORY, k))
     run_pre_history(model, history)
     return {"warm": True, "pilot_days": days, "pre_history_days": history,
             "arrivals_per_day": [round(sum(weights), 4) for _, weights in joined],
-            "in_progress_at_start": len(model.needs)}
+            "in_progress_at_start": len(model.needs),
+            "volunteer_asks_per_day": round(sum(asks[1]), 4),
+            "volunteers_at_start": model.volunteering.active}
 
 
 class _NoSeries:
@@ -192,6 +210,7 @@ def run_pre_history(model: Neighbourhood, history: int) -> None:
             model.access.morning(d)
         if model.scenario.wijkteam.intake:
             model.wijkteam.morning(d)
+        model.volunteering.warm_morning(d)  # from the pool's pre-history on, if any
         model.calendar.run_day(model, model.wijkteam.mark)
     del model.transition
     model.now = 0.0

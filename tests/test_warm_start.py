@@ -2,9 +2,10 @@
 
 What must hold: the state at day 0 is the stationary one (checked against Erlang C in
 queue-only mode), records begun before day 0 stay out of the KPIs, the warm start
-never shifts the needs (scenarios under one seed stay paired), it can be switched
-off, the outputs say how the run started, and the KPIs of a warm-started year fall
-within the intervals of a cold start's settled years, over paired seeds.
+never shifts the needs nor the volunteers' streams (scenarios under one seed stay
+paired), it can be switched off, the outputs say how the run started, and the KPIs of
+a warm-started year, the volunteer pool's among them, fall within the intervals of a
+cold start's settled years, over paired seeds.
 
 Which cold year to compare with: a cold start has not settled in its second year
 (over 8 seeds at half size, rotterdam_vraagwijzer's mean waiting list is 0.34 in the
@@ -85,6 +86,33 @@ def test_the_stationary_state_matches_erlang_c_in_queue_only_mode():
             f"{x.mean():.3g} (SE {se:.2g}, {len(x)} seeds)"
 
 
+def test_the_pool_s_pre_history_recruits_as_the_rules_predict():
+    """Theory: without burden, overload or tasks, a pool that recruits each visiting member
+    with chance ``p_recruit_visit`` x (1 - active / ``pool_capacity``) and loses each
+    volunteer at rate ``leave_per_year`` has linear rates, so its mean settles where
+    V q (1 - P / cap) = P L (V visits a day, q the chance per visit): the mean pool at
+    day 0 of warm starts begun empty, over seeds, within 3 SE of that P."""
+    overrides = {**SMALL, "volunteers.initiative": True, "volunteers.n_initial": 0,
+                 "volunteers.p_recruit_visit": 0.005, "volunteers.pool_capacity": 60,
+                 "volunteers.leave_per_year": 1.0, "volunteers.formalisation_burden": 0.0,
+                 "volunteers.motivation_loss_unclear_roles_per_day": 0.0,
+                 "volunteers.motivation_loss_overload_per_day": 0.0}
+    pools = []
+    for seed in range(20):
+        model = day0("schiedam_walk_in", overrides, seed=seed).model
+        pools.append(model.start["volunteers_at_start"])
+    meeting, v = model.meeting, model.scenario.volunteers
+    visits_per_day = meeting.p_come * np.mean(
+        [sum(len(p.meeting_on_weekday[d][0]) for p in meeting.places) for d in range(7)])
+    recruit, leave = visits_per_day * v.p_recruit_visit, v.leave_per_year / 365
+    want = recruit / (leave + recruit / v.pool_capacity)
+    x = np.asarray(pools, float)
+    se = x.std(ddof=1) / math.sqrt(len(x))
+    assert abs(x.mean() - want) <= 3 * se, \
+        f"expected the mean pool at day 0 within 3 SE of the balance of recruitment and " \
+        f"leaving, {want:.1f}, got {x.mean():.1f} (SE {se:.2f}, {len(x)} seeds)"
+
+
 def test_records_begun_before_day_0_are_marked_and_left_out_of_the_kpis(run_small):
     r = run_small("schiedam_walk_in", LOADED, seed=2, days=120)
     req = r.requests
@@ -151,14 +179,37 @@ def test_the_warm_start_never_shifts_the_needs(run_small):
     assert len(arising(warm)) > 100, "expected a meaningful number of needs"
 
 
+def test_the_pool_s_pre_history_leaves_the_volunteer_streams_alone():
+    """The volunteer pool's pre-history draws from ``warmstart`` only: at day 0 the
+    ``volunteers``, ``volunteer_traits`` and ``meeting`` streams are where a cold start has
+    them, so what they draw after day 0 is a cold start's (common random numbers)."""
+    overrides = {**SMALL, "volunteers.p_recruit_visit": 0.01}
+    warm = day0("schiedam", overrides, seed=5).model
+    cold = day0("schiedam", {**overrides, **COLD}, seed=5).model
+    assert {v.rid for v in warm.volunteering.pool} != {v.rid for v in cold.volunteering.pool} \
+        and any(v.tasks for v in warm.volunteering.pool), \
+        "expected the pre-history to change who volunteers and leave tasks in progress at " \
+        "day 0, else this proves nothing"
+    assert warm.start["volunteers_at_start"] == warm.volunteering.active > 0, \
+        f"expected the start record to give the pool at day 0, got {warm.start}"
+    for name, stream in (("volunteers", lambda m: m.volunteering.rng.getstate()),
+                         ("volunteer_traits", lambda m: m.volunteering.rng_traits.getstate()),
+                         ("meeting", lambda m: m.meeting.rng.getstate()),
+                         ("meeting (numpy)", lambda m: m.meeting.rng_np.bit_generator.state)):
+        assert stream(warm) == stream(cold), \
+            f"expected the {name} stream at day 0 where a cold start has it"
+
+
 def test_outputs_record_how_the_run_started(run_small):
     warm = run_small("schiedam_walk_in", LOADED, seed=2, days=120)
     cold = run_small("schiedam_walk_in", {**LOADED, **COLD}, seed=2, days=120)
     start = warm.meta["start"]
     pilot_days = warm.meta["parameters"]["start.pilot_days"]
     assert start["warm"] is True and start["pilot_days"] == pilot_days \
-        and start["pre_history_days"] > 0 and start["in_progress_at_start"] > 0, \
-        f"expected meta to record the warm start, its pilot and pre-history, got {start}"
+        and start["pre_history_days"] > 0 and start["in_progress_at_start"] > 0 \
+        and start["volunteers_at_start"] == 0, \
+        f"expected meta to record the warm start, its pilot and pre-history (and no " \
+        f"volunteers: this preset has none), got {start}"
     assert warm.requests.attrs["start"] == start, "expected the frames to carry it too"
     assert cold.meta["start"] == {"warm": False}, \
         f"expected meta to record a cold start, got {cold.meta['start']}"
@@ -192,17 +243,24 @@ def test_the_warm_start_is_deterministic():
 
 
 #: The access-contrast presets at half size (team and desk halved with the residents, so
-#: the load is the preset's), and a loaded case: the desk's team cut to 6 professionals.
+#: the load is the preset's), a loaded case: the desk's team cut to 6 professionals, and
+#: Schiedam as it is at half size with its reported 60 volunteers at the start, above the
+#: pool it settles at (about 34 with its capacity halved), so a cold start's pool has not
+#: settled in its first year and the pool's comparison can tell.
 HALF = {"population.n_residents": 6000, "wijkteam.n_professionals": 8,
         "frontdesk.capacity_per_day": 12.5}
 CASES = {"rotterdam_vraagwijzer": ("rotterdam_vraagwijzer", HALF),
          "schiedam_walk_in": ("schiedam_walk_in", HALF),
          "schiedam_walk_in_triage": ("schiedam_walk_in_triage", HALF),
-         "loaded": ("rotterdam_vraagwijzer", {**HALF, "wijkteam.n_professionals": 6})}
+         "loaded": ("rotterdam_vraagwijzer", {**HALF, "wijkteam.n_professionals": 6}),
+         "schiedam": ("schiedam", {**HALF, "volunteers.pool_capacity": 60})}
 SEEDS = tuple(range(1, 9))
+#: the volunteer pool's KPIs, 0 in every seed of the cases without volunteers
+POOL_KPIS = ("volunteers_active_end", "volunteers_dropped")
+POOL_CASES = ("schiedam",)
 KPIS = ("utilization", "waitlist_mean", "queue_wait_days_mean_all", "queue_wait_days_mean",
         "answered_share", "informal_share", "withdrawn", "crises", "wait_days_mean",
-        "wijkteam_intakes", "case_overload_mean")
+        "wijkteam_intakes", "case_overload_mean", *POOL_KPIS)
 YEAR = 365
 #: how each run starts and which year it counts: (start.warm, days, warmup_days)
 MODES = {"warm year 1": (True, YEAR, 0), "cold year 3": (False, 3 * YEAR, 2 * YEAR),
@@ -265,3 +323,9 @@ def test_guard_a_cold_first_year_is_not(years, case):
     bad = outside(years, case, "cold year 1")
     assert bad, f"{case}: expected some KPI of a cold first year to differ from the " \
         "settled year's, else the warm-start test above could not fail"
+    if case in POOL_CASES:
+        pool = [b for b in bad if b.startswith(POOL_KPIS)]
+        assert len(pool) == len(POOL_KPIS), \
+            f"{case}: expected every pool KPI {POOL_KPIS} of a cold first year (its pool begun " \
+            f"at volunteers.n_initial) to differ from the settled year's, else the pool's " \
+            f"comparison could not fail; differing: {bad}"

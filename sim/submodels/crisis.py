@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import deque
 
 from ..streams import generator, poisson_copies
-from ..vocabulary import BEGUN, CRISIS_SERVICE, HIGH, N_U, Need
+from ..vocabulary import BEGUN, CRISIS_ALERTED, CRISIS_SERVICE, HIGH, N_U, Need
 
 
 class CrisisService:
@@ -52,7 +52,7 @@ class CrisisService:
 
     def arrive(self, need: Need) -> None:
         """A crisis reaches the service: a free place responds, or it waits for one."""
-        self.m.transition(need, "crisis service alerted", "crisis", CRISIS_SERVICE)
+        self.m.transition(need, CRISIS_ALERTED, "crisis", CRISIS_SERVICE)
         if self.busy < self.c.capacity:
             self._respond(need)
         else:

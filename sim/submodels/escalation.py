@@ -18,6 +18,7 @@ import math
 
 from ..streams import expo
 from ..vocabulary import (
+    CRISIS,
     CRISIS_SERVICE,
     HIDDEN,
     HIGH,
@@ -27,6 +28,7 @@ from ..vocabulary import (
     U_WITHDRAW,
     UNANSWERED,
     URGENCIES,
+    WITHDRAWS,
     WORSENING,
     Need,
 )
@@ -94,13 +96,13 @@ class Escalation:
             m.wijkteam.leave_waitlist(need)
             m.crisis.arrive(need)
         elif need.state not in ("intake", "waitlist"):
-            need.route.append("crisis")
+            need.route.append(CRISIS)
             m.wijkteam.arrive(need, CRISIS_SERVICE)
 
     def on_withdraw(self, need: Need) -> None:
         """The resident's patience is over: they give up if still unanswered."""
         if need.state in UNANSWERED:
-            self.withdraw(need, "withdraws")
+            self.withdraw(need, WITHDRAWS)
 
     def withdraw(self, need: Need, step: str) -> None:
         """The resident gives up (``step`` says how); the need itself may stay, hidden."""

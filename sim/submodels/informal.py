@@ -32,9 +32,12 @@ class InformalHelp:
     def ends_later(self, need: Need, person: int = -1, volunteer=None) -> None:
         """Schedule the end of the help that just started; the helping resident
         ``person`` or ``volunteer`` (if either) is freed then."""
-        mean = self._help_days_mean[need.kind]
-        self.schedule(self.m.now + mean * expo(need.u[U_HELP]), "help_end",
+        self.schedule(self.m.now + self.help_days(need.kind, need.u[U_HELP]), "help_end",
                       (need, person, volunteer))
+
+    def help_days(self, kind: int, u: float) -> float:
+        """How long help with a request of this kind lasts, drawn from the uniform ``u``."""
+        return self._help_days_mean[kind] * expo(u)
 
     def on_help_end(self, payload) -> None:
         """Help ends: the helper is free again, the request closed."""

@@ -72,6 +72,11 @@ class MeetingPlaces:
             self.place_of = np.where(visitor, place_of, -1)
         model.calendar.on({"host": self.on_host})
 
+    @property
+    def p_come(self) -> float:
+        """Chance that a member comes to their group's weekly meeting."""
+        return self.s.meeting_places.visits_per_year * 7.0 / 365.0
+
     def ask(self, need: Need, place) -> None:
         """The resident brings the question to the hosts of ``place``."""
         m = self.m
@@ -92,8 +97,7 @@ class MeetingPlaces:
         ``visits_per_year`` x 7 / 365 and meets others of the group who came. One
         draw per place decides who comes to all of that day's groups.
         """
-        mp = self.s.meeting_places
-        p_come = mp.visits_per_year * 7.0 / 365.0
+        p_come = self.p_come
         weekday = d % 7
         for place in self.places:
             members, ends = place.meeting_on_weekday[weekday]
