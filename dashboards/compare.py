@@ -380,10 +380,9 @@ def prepare(c: analysis.Computed | None, request: Request, language: str
 def prepare_rest(c: analysis.Computed, request: Request, language: str) -> None:
     """The figures shown once the batch is done, made before anyone asks for them, so
     that choosing one only draws it."""
-    for name in FIGURES[1:-1]:
-        figure(c, request, name, "", language)
-    for arm in request.arms:
-        figure(c, request, "routes", arm.label, language)
+    for name in FIGURES:
+        for scenario in [a.label for a in request.arms] if name == "routes" else [""]:
+            figure(c, request, name, scenario, language)
 
 
 @solara.component
