@@ -11,7 +11,7 @@ import threading
 
 import solara
 
-from . import about, compare, elephant, figures, runner, sweeps
+from . import about, compare, elephant, figures, plotly_view, runner, sweeps
 from .common import Guard, lang
 from .i18n import t
 
@@ -42,6 +42,7 @@ def warm_up() -> None:
     figures.warm_up()
 
 
+plotly_view.install()
 threading.Thread(target=warm_up, name="samenspel-warm-up", daemon=True).start()
 
 routes = [

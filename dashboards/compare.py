@@ -21,7 +21,7 @@ from sim import SPECS, InputError, code_version, list_presets, load_scenario
 from sim.kpis import flat_names
 from sim.results import scenario_hash
 
-from . import analysis, figures
+from . import analysis, figures, plotly_view
 from .choices import (
     MAX_ARMS,
     MAX_DAYS,
@@ -90,6 +90,7 @@ def Page():
         if problem.value:
             solara.Error(problem.value)
         solara.Info(t("caveat", language), icon="mdi-information-outline")
+        plotly_view.Preload(figures.warm_json())
         if current.value is not None:
             request, batch = current.value
             Watch(request, batch)
@@ -285,6 +286,8 @@ def Watch(request: Request, batch: Batch):
                 shown.set(made)
                 pairs, last = complete, time.monotonic()
             if v.finished:
+                if made is not None:
+                    prepare_rest(made, request, lang.value)
                 return
             batch.wait(v.version, 0.5)
 
@@ -335,9 +338,32 @@ def display_table(c: analysis.Computed, language: str):
                   lambda: analysis.display_table(c.table, language))
 
 
-def differences(c: analysis.Computed, request: Request, language: str):
-    return c.made(("differences", language),
-                  lambda: figures.differences(c.runs, c.headline_table, request, language))
+FIGURES = ("differences", "groups", "daily", "waits", "load", "routes")
+
+
+def figure(c: analysis.Computed, request: Request, name: str, scenario: str, language: str
+           ) -> tuple[object, str] | None:
+    """One of the page's figures of these results, and its JSON (what the page draws), made
+    once; None when the runs have no data for it. ``scenario``: the one the routes show."""
+    def build():
+        fig = _figure(c, request, name, scenario, language)
+        return None if fig is None else (fig, fig.to_json())
+    return c.made(("figure", name, scenario if name == "routes" else None, language), build)
+
+
+def _figure(c: analysis.Computed, request: Request, name: str, scenario: str, language: str):
+    if name == "differences":
+        return figures.differences(c.runs, c.headline_table, request, language)
+    if name == "groups":
+        return figures.groups(c.table, request, language)
+    part = {"daily": "daily", "load": "daily", "waits": "waits", "routes": "routes"}[name]
+    frame = c.made(("frame", part), lambda: analysis.frames(c.view, request, part))
+    if frame.empty:
+        return None
+    if name == "routes":
+        n_runs = len(analysis.complete_pairs(c.view, request))
+        return figures.routes(frame, scenario, n_runs, language)
+    return getattr(figures, name)(frame, request, language)
 
 
 def prepare(c: analysis.Computed | None, request: Request, language: str
@@ -345,10 +371,18 @@ def prepare(c: analysis.Computed | None, request: Request, language: str
     """Make what the results show while runs go on, before they reach a render."""
     if c is not None:
         headlines(c, request, language)
-        differences(c, request, language)
+        figure(c, request, "differences", "", language)
         if c.view.finished:  # the rest of the page now shows, and the downloads
             _ = c.table
     return c
+
+
+def prepare_rest(c: analysis.Computed, request: Request, language: str) -> None:
+    """The figures shown once the batch is done, made before anyone asks for them, so
+    that choosing one only draws it."""
+    for name in FIGURES:
+        for scenario in [a.label for a in request.arms] if name == "routes" else [""]:
+            figure(c, request, name, scenario, language)
 
 
 @solara.component
@@ -384,14 +418,12 @@ def FullTable(c: analysis.Computed, language: str):
         solara.DataFrame(display_table(c, language), items_per_page=len(flat_names()))
 
 
-FIGURES = ("differences", "groups", "daily", "waits", "load", "routes")
-
-
 @solara.component
 def Figures(request: Request, c: analysis.Computed, language: str):
     """One figure at a time (each costs the browser time to draw); while runs go on only
     the differences, which grow pair by pair, and the rest, with the figures' downloads,
-    once the batch is done."""
+    once the batch is done. The figures are made in the tab's watch thread (see
+    :func:`prepare`); one widget draws them all, redrawn in place."""
     v = c.view
     chosen, set_chosen = solara.use_state("differences")
     scenario, set_scenario = solara.use_state(request.arms[0].label)
@@ -399,33 +431,16 @@ def Figures(request: Request, c: analysis.Computed, language: str):
     chosen_figure = chosen if chosen in available else "differences"
     labels = [a.label for a in request.arms]
     scenario = scenario if scenario in labels else labels[0]
-
-    def build():
-        if chosen_figure == "differences":
-            return differences(c, request, language)
-        if chosen_figure == "groups":
-            return figures.groups(c.table, request, language)
-        part = {"daily": "daily", "load": "daily", "waits": "waits",
-                "routes": "routes"}[chosen_figure]
-        frame = analysis.frames(v, request, part)
-        if frame.empty:
-            return None
-        if chosen_figure == "routes":
-            n_runs = len(analysis.complete_pairs(v, request))
-            return figures.routes(frame, scenario, n_runs, language)
-        return getattr(figures, chosen_figure)(frame, request, language)
-
-    fig = solara.use_memo(build, [c, request, language, chosen_figure, scenario])
+    made = figure(c, request, chosen_figure, scenario, language)
     with solara.ToggleButtonsSingle(value=chosen_figure, on_value=set_chosen):
         for name in available:
             solara.Button(t(f"fig_{name}", language), value=name, text=True)
     if chosen_figure == "routes":
         solara.Select(t("scenario", language), values=labels, value=scenario,
                       on_value=set_scenario)
-    if fig is not None:
-        # redrawn when these change: plotly compares two figures by value, at a cost of a
-        # deep copy of both (tens of milliseconds each time a render asks)
-        solara.FigurePlotly(fig, dependencies=[c, language, chosen_figure, scenario])
+    if made is not None:
+        fig, figure_json = made
+        plotly_view.Figure(figure_json)
         if v.finished:
             FigureDownloads(chosen_figure, fig, request, language)
 

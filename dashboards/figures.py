@@ -8,6 +8,7 @@ page and ``report.html`` draw them the same way.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import pandas as pd
@@ -16,6 +17,7 @@ from plotly.subplots import make_subplots
 
 from sim.kpis import KPIS, POLICY_OUTCOMES, declaration
 from sim.lab import figures as lab_figures
+from sim.vocabulary import GAVE_UP
 
 from .analysis import column, load_frame, paired_differences
 from .i18n import t
@@ -23,8 +25,9 @@ from .runner import Request
 
 #: Daily columns that show the load on professionals and on volunteers.
 LOAD_COLUMNS = ("caseload_in_use", "waitlist_length", "volunteers_active", "place_questions")
-#: Daily columns of the day-by-day figure.
-DAILY_COLUMNS = ("open_needs", "waitlist_length", "crises_cum", "withdrawn")
+#: Daily columns of the day-by-day figure: open needs, the list, crises, and a panel per
+#: state of those who gave up (withdrawn, and hidden: the need stayed, out of sight).
+DAILY_COLUMNS = ("open_needs", "waitlist_length", "crises_cum", *GAVE_UP)
 
 
 def differences(runs: pd.DataFrame, tab: pd.DataFrame, request: Request, lang: str
@@ -128,11 +131,20 @@ def warm_up() -> None:
     """Make a small figure of the kinds above once, as the server starts: plotly imports
     its figure classes, validators and templates on first use (about a second), which
     the first result would otherwise wait for."""
-    from plotly.graph_objs._figurewidget import FigureWidget  # noqa: F401 (what shows them)
+    from plotly.graph_objs._figurewidget import FigureWidget  # noqa: F401 (the other pages')
 
+    warm_json()
+
+
+@functools.cache
+def warm_json() -> str:
+    """A small figure of the kinds above as JSON: the compare page draws it out of sight
+    as it opens, since plotly.js too compiles its drawing code on first use (the first
+    result's figure took 0.6 s longer to draw than the next ones on a busy machine)."""
     fig = make_subplots(rows=2, cols=1, subplot_titles=["a", "b"])
     fig.add_trace(go.Scatter(x=[0.0], y=["a"], mode="markers",
                              error_x={"type": "data", "array": [1.0]}), row=1, col=1)
+    fig.add_trace(go.Scatter(x=[0.0, 1.0], y=[1.0, 0.0], fill="toself"), row=2, col=1)
     fig.add_shape(type="line", x0=0, x1=0, y0=0, y1=1, xref="x", yref="y domain")
     fig.update_layout(template="plotly_white")
-    fig.to_dict()
+    return fig.to_json()

@@ -17,8 +17,9 @@ horizon the first-result target names), each run from a warm start:
   the language switch, which redraws the whole page.
 
 A fresh server is started, as by ``make run``; its worker processes start (and warm
-up) with it, and the idle clicks and the horizon's setting come before the click on
-"Run", as a user's would.
+up) with it. The page counts as loaded when its title shows and plotly.js, which it
+loads as it opens to draw its figures, is there; the idle clicks and the horizon's
+setting come after that and before the click on "Run", as a user's would.
 
 Where the first result's time goes is split with the same batch run without a page:
 the two runs themselves (worker processes already warm), the same with the worker
@@ -48,6 +49,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 from dashboard_helpers import served_dashboard  # noqa: E402
 
 TITLES = {"en": "Compare access scenarios", "nl": "Toegangsscenario's vergelijken"}
+#: True in the page once plotly.js, which the page loads as it opens, is there and has
+#: drawn its first figure (dashboards/plotly_view.py).
+PLOTLY_LOADED = "() => window.samenspelPlotlyReady === true"
 #: The horizon of the first-result target (issue 8), in days.
 DAYS = 730
 REPLICATIONS = 10
@@ -167,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         page.goto(f"{base}/compare")
         page.get_by_text(TITLES["en"]).first.wait_for(timeout=120_000)
+        page.wait_for_function(PLOTLY_LOADED, timeout=120_000)
         loaded = time.perf_counter() - t0
         third = page.get_by_text("Scenario 3", exact=True)
         idle = [toggle_card(page, third, i)  # an even count: the run has its two scenarios

@@ -18,6 +18,7 @@ from dashboard_helpers import ROOT, served_dashboard
 sys.path.insert(0, str(ROOT / "scripts"))
 import solara_assets  # noqa: E402
 
+from dashboards.plotly_view import BUNDLE  # noqa: E402
 from sim.kpis import KPIS  # noqa: E402
 
 SMALL = "replications=2&days=40"
@@ -113,6 +114,9 @@ def test_a_changed_control_reruns_and_the_figure_updates(server, tab, tmp_path):
     tab.page.screenshot(path=str(tmp_path / "compare-three.png"))
     tab.page.get_by_role("button", name="Nederlands").click()
     tab.text("Toegangsscenario's vergelijken", 30)
+    fetched = [u for u in tab.urls if u.endswith(f"/static/assets/{BUNDLE.name}")]
+    assert len(fetched) == 1, f"expected plotly.js fetched from the server once for the page " \
+        f"and both comparisons' figures, not sent inside each figure; fetched: {fetched}"
 
 
 def test_the_report_and_the_runs_download_with_seed_hash_and_code(server, tab, tmp_path):

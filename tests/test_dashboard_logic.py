@@ -24,6 +24,7 @@ from dashboards.choices import (
 from dashboards.runner import Arm, BatchQueue, Request
 from sim.cli import main as cli_main
 from sim.results import scenario_hash
+from sim.vocabulary import GAVE_UP
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -186,6 +187,27 @@ def test_the_report_download_is_the_labs_report_with_seed_hashes_and_code(batche
         "expected the report to name the master seed and the code version"
     for div in ("kpi-differences", "daily-series", "waiting-times", "routes-sankey-0"):
         assert f'id="{div}"' in doc, f"expected the lab's figure {div} in the report"
+
+
+def test_the_day_by_day_figure_has_a_panel_for_each_way_of_giving_up(batches):
+    """Those who withdrew and those whose need stayed, out of sight (``GAVE_UP``), each
+    in a panel of their own as in the lab's report, drawn from the runs' daily series."""
+    from dashboards import figures
+
+    request = _request(replications=2, days=40)
+    view = _finished(batches.submit(request))
+    daily = analysis.frames(view, request, "daily")
+    fig = figures.daily(daily, request, "en")
+    panels = [a.text for a in fig.layout.annotations]
+    assert "hidden" in GAVE_UP
+    for state in GAVE_UP:
+        assert state in panels, f"expected a panel for {state!r}, got {panels}"
+        i = panels.index(state)
+        axis = "x" if i == 0 else f"x{i + 1}"
+        line = next(tr for tr in fig.data if tr.xaxis == axis and tr.mode == "lines")
+        mean = daily[daily["scenario"] == line.name].groupby("day")[state].mean()
+        assert list(line.y) == pytest.approx(mean.tolist()), \
+            f"expected the {state!r} panel to show {line.name}'s mean over the runs"
 
 
 def test_one_batch_at_a_time_with_places_in_the_queue_and_a_cache(batches):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import ipyvuetify as v
 import plotly.graph_objects as go
 import pytest
@@ -10,6 +12,7 @@ from dashboard_helpers import page_context, wait_until
 
 from dashboards import compare
 from dashboards.choices import Choice, Choices
+from dashboards.plotly_view import PlotlyView
 
 
 @pytest.fixture
@@ -34,8 +37,10 @@ def _button(rc, text: str) -> v.Btn:
     return found[0]
 
 
-def _figures(rc) -> list[go.FigureWidget]:
-    return [w for w in rc.find(go.FigureWidget).widgets]
+def _figures(rc) -> list[go.Figure]:
+    """The page's figures: plotly's own widgets, and what the compare page's widget draws."""
+    drawn = [go.Figure(json.loads(w.figure)) for w in rc.find(PlotlyView).widgets]
+    return [*rc.find(go.FigureWidget).widgets, *drawn]
 
 
 def _slider(rc, label: str):
