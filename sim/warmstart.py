@@ -22,8 +22,8 @@ shifted and scenarios run with one seed stay paired:
    service, on arrivals resampled from the pilot's at the measured rates, for four
    times the longest mean case duration (:func:`pre_history_days`), the last one and a
    half at the full rate and the part before thinned to the cases that would outlast
-   it; a route step there only moves the request on (the state counts are made at
-   day 0 from the records kept). Each rule module
+   it; a state change there only sets the state (the state counts are made at day 0
+   from the records kept). Each rule module
    schedules its own part (``Wijkteam.warm_start``, ``CrisisService.warm_start``),
    and caseloads, waiting lists (with their urgencies and clocks), overload and
    repeats build up by the rules themselves, so the cases in progress at day 0 are
@@ -184,11 +184,9 @@ def _weight(days: int, delay_days: float) -> float:
     return 1.0 / max(days - delay_days, days / 4)
 
 
-def _pre_history_step(need: Need, step: str, state: str, resource: int) -> None:
-    """A request's route step before day 0: its route and state, what the pre-history's
-    rules read and a record kept at day 0 shows."""
-    need.route_step += 1
-    need.route.append(step)
+def _state_only(need: Need, state: str) -> None:
+    """A request's state before day 0, without the model's counts of states and open needs:
+    nothing before day 0 reads them, and they are made at day 0 from the records kept."""
     need.state = state
 
 
@@ -197,22 +195,24 @@ def run_pre_history(model: Neighbourhood, history: int) -> None:
     records that ended are dropped, those in progress numbered from 0; the state counts,
     the event log and the crisis count start again.
 
-    Before day 0 a request's route step only moves it on (:func:`_pre_history_step`):
+    Before day 0 a request's state change only sets its state (:func:`_state_only`):
     the state counts and who has an open need are counted at day 0 from the records
     kept, and the event log is not kept, so the pre-history does only the work its
     rules and the records at day 0 read."""
     model.events = NoEventLog()  # the pre-history's events are not kept
-    model.transition = _pre_history_step  # shadows Neighbourhood.transition until day 0
-    for d in range(-history, 0):
-        model.calendar.open_day(d)
-        model.now = float(d)
-        if model.access.desk is not None:
-            model.access.morning(d)
-        if model.scenario.wijkteam.intake:
-            model.wijkteam.morning(d)
-        model.volunteering.warm_morning(d)  # from the pool's pre-history on, if any
-        model.calendar.run_day(model, model.wijkteam.mark)
-    del model.transition
+    model.set_state = _state_only  # shadows Neighbourhood.set_state until day 0
+    try:
+        for d in range(-history, 0):
+            model.calendar.open_day(d)
+            model.now = float(d)
+            if model.access.desk is not None:
+                model.access.morning(d)
+            if model.scenario.wijkteam.intake:
+                model.wijkteam.morning(d)
+            model.volunteering.warm_morning(d)  # from the pool's pre-history on, if any
+            model.calendar.run_day(model, model.wijkteam.mark)
+    finally:
+        del model.set_state
     model.now = 0.0
     kept = [n for n in model.needs if n.state not in ENDED]
     ids = {n.id: i for i, n in enumerate(kept)}
