@@ -11,7 +11,10 @@ horizon the first-result target names), each run from a warm start:
   the batch done (target 30 s on 2 cores);
 * click latency while runs go on: from a click that adds a scenario card (or
   removes it again) until the card is shown (or gone), target 200 ms, median and
-  worst of several clicks during the batch; the same clicks before the run, with
+  worst of several clicks during the batch. Timed in the page, from the click
+  event's own time stamp to the frame after the change (a page busy drawing makes
+  the click wait, and that wait counts), and beside it as the test driver sees it,
+  which adds its polling; the same clicks before the run, with
   nothing running, and the machine's load average beside them, since on a shared
   machine the wait for a core is part of every figure; and, as the heaviest click,
   the language switch, which redraws the whole page.
@@ -36,6 +39,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import random
 import re
 import shutil
 import statistics
@@ -134,22 +138,61 @@ def set_horizon(page, days: int) -> None:
     raise AssertionError(f"expected the horizon slider to reach {days} days")
 
 
-def toggle_card(page, third, i: int) -> float:
-    """Seconds from a click until the page shows its effect: even ``i`` adds a third
-    scenario card, odd ``i`` removes it again."""
+#: Armed before a click: records the click's own time stamp (when the user's click
+#: happened, so a busy page's wait to handle it counts), the moment the third card is
+#: added or gone, and the next frame after it, when the change is on screen.
+ARM_CLICK = """(adding) => {
+  const shown = () => Array.from(document.querySelectorAll('.v-card-title'))
+    .some(e => e.textContent.trim() === 'Scenario 3');
+  const w = window.samenspelClick = {click: null, change: null, paint: null};
+  document.addEventListener('click', e => { w.click = e.timeStamp; },
+                            {capture: true, once: true});
+  const observer = new MutationObserver(() => {
+    if (shown() !== adding) return;
+    observer.disconnect();
+    w.change = performance.now();
+    requestAnimationFrame(() => setTimeout(() => { w.paint = performance.now(); }, 0));
+  });
+  observer.observe(document.body, {childList: true, subtree: true});
+}"""
+
+
+def toggle_card(page, third, i: int) -> tuple[float, float]:
+    """Even ``i`` adds a third scenario card, odd ``i`` removes it again. Returns the
+    seconds the page took from the click to the change on screen (the user's wait), and
+    the seconds the test driver took from its click until it saw the change (its own
+    polling included). The click is made at the button's place without waiting for the
+    page to be idle, as a user's is, so a click that lands while the page draws waits."""
+    adding = i % 2 == 0
+    button = (page.get_by_role("button", name="Add a scenario") if adding
+              else page.get_by_role("button", name="Remove").last)
+    box = button.bounding_box()
+    page.evaluate(ARM_CLICK, adding)
     t1 = time.perf_counter()
-    if i % 2 == 0:
-        page.get_by_role("button", name="Add a scenario").click()
-        third.wait_for(state="visible", timeout=60_000)
-    else:
-        page.get_by_role("button", name="Remove").last.click()
-        third.wait_for(state="detached", timeout=60_000)
-    return time.perf_counter() - t1
+    # at the button's place, at once: a user's click does not wait for the page to be idle
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    third.wait_for(state="visible" if adding else "detached", timeout=60_000)
+    driver = time.perf_counter() - t1
+    page.wait_for_function("() => window.samenspelClick.paint !== null", timeout=60_000)
+    w = page.evaluate("() => window.samenspelClick")
+    return (w["paint"] - w["click"]) / 1000, driver
+
+
+def _clicks(label: str, timed: list[tuple[float, float]], load: float) -> str:
+    on_page, driver = [x for x, _ in timed], [x for _, x in timed]
+    return (f"dashboard: a click (add or remove a scenario card) {label}: on the page (from "
+            f"the click to the change on screen) {statistics.median(on_page) * 1000:.0f} ms "
+            f"median, {sorted(on_page)[math.ceil(0.9 * len(on_page)) - 1] * 1000:.0f} ms 90th "
+            f"percentile, {max(on_page) * 1000:.0f} ms worst; as the test driver sees it "
+            f"{statistics.median(driver) * 1000:.0f} ms median, "
+            f"{max(driver) * 1000:.0f} ms worst; over {len(timed)} clicks (load average "
+            f"{load:.1f} on {os.cpu_count()} cores)")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clicks", type=int, default=6, help="clicks timed during the batch")
+    parser.add_argument("--clicks", type=int, default=12,
+                        help="clicks timed during the batch (6 before it)")
     args = parser.parse_args(argv)
     load_alone = os.getloadavg()[0]
     first_alone, all_alone, at_first = runner_alone(warm=True)
@@ -175,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         loaded = time.perf_counter() - t0
         third = page.get_by_text("Scenario 3", exact=True)
         idle = [toggle_card(page, third, i)  # an even count: the run has its two scenarios
-                for i in range(args.clicks + args.clicks % 2)]
+                for i in range(6)]
         set_horizon(page, DAYS)
         load_before = os.getloadavg()[0]
         page.get_by_role("button", name="Run the comparison").click()
@@ -185,10 +228,13 @@ def main(argv: list[str] | None = None) -> int:
         first = time.perf_counter() - clicked
         load_first = os.getloadavg()[0]
         latencies, lang_latencies, lang = [], [], "en"
+        pauses = random.Random(1)  # a user's pace, the same in every bench
         for i in range(args.clicks):
             if page.get_by_role("button", name="Day by day").count():
                 break  # the batch is done; clicks now would not measure "while runs go on"
             latencies.append(toggle_card(page, third, i))
+            # spread over the batch, so that clicks also land while a result is drawn
+            page.wait_for_timeout(pauses.uniform(300, 1500))
         load_during = os.getloadavg()[0]
         for _ in range(2):
             if page.get_by_role("button", name="Day by day").count():
@@ -213,15 +259,9 @@ def main(argv: list[str] | None = None) -> int:
           f"the server making the headline and figure {made:.2f} s, the click, websocket "
           f"and drawing in the browser the remaining {first - first_alone - made:.1f} s "
           f"(runs timed in another batch: a negative rest is noise)")
-    print(f"dashboard: a click (add or remove a scenario card) with nothing running answered "
-          f"in {statistics.median(idle) * 1000:.0f} ms median, {max(idle) * 1000:.0f} ms worst "
-          f"over {len(idle)} clicks (load average {load_before:.1f} on "
-          f"{os.cpu_count()} cores)")
+    print(_clicks("with nothing running", idle, load_before))
     if latencies:
-        print(f"dashboard: a click (add or remove a scenario card) answered while runs go on in "
-              f"{statistics.median(latencies) * 1000:.0f} ms median, "
-              f"{max(latencies) * 1000:.0f} ms worst over {len(latencies)} clicks (target 200 ms;"
-              f" load average {load_during:.1f})")
+        print(_clicks("while runs go on (target 200 ms)", latencies, load_during))
     if lang_latencies:
         print("dashboard: switching the language (the whole page redrawn) while runs go on: "
               + ", ".join(f"{x * 1000:.0f} ms" for x in lang_latencies))
