@@ -140,6 +140,20 @@ def test_the_report_and_the_runs_download_with_seed_hash_and_code(server, tab, t
         "expected the report to name the code version and the seed"
     assert "plotly" in report and not re.search(r"<script[^>]+src=.http", report), \
         "expected the report's figures to work offline (plotly inline, no CDN)"
+    figure = {}
+    for label in ("Figure (PNG)", "Figure (SVG)"):
+        with tab.page.expect_download(timeout=120_000) as download:
+            tab.page.get_by_role("button", name=label).click()
+        figure[label] = (download.value.suggested_filename,
+                         Path(download.value.path()).read_bytes())
+    (png_name, png), (svg_name, svg) = figure["Figure (PNG)"], figure["Figure (SVG)"]
+    assert png.startswith(b"\x89PNG") and png_name.startswith("differences_") \
+        and sim.code_version() in png_name, \
+        f"expected the differences figure as a PNG named with the code version, got {png_name}"
+    assert svg_name.endswith(".svg") and b"<svg" in svg \
+        and f"code {sim.code_version()}".encode() in svg \
+        and digest.encode() in svg, \
+        "expected the SVG figure to carry the scenario hashes and the code version"
 
 
 def test_every_page_loads_and_answers_a_control(server, tab, tmp_path):
