@@ -40,10 +40,11 @@ _WORDS: dict[str, tuple[str, str]] = {
     "source": ("source", "bron"),
     "replications": ("Replications (paired runs)", "Herhalingen (gepaarde runs)"),
     "days": ("days", "dagen"),
-    "horizon": ("Days simulated (from a warm start, every day counts; a cold start does "
-                "not count its first half)",
-                "Gesimuleerde dagen (na een warme start telt elke dag; een koude start telt "
-                "de eerste helft niet mee)"),
+    "horizon": ("Days simulated", "Gesimuleerde dagen"),
+    "horizon_note": ("From a warm start every day counts; a cold start does not count its "
+                     "first half.",
+                     "Na een warme start telt elke dag; een koude start telt de eerste helft "
+                     "niet mee."),
     "run": ("Run the comparison", "Vergelijking starten"),
     "cancel": ("Cancel", "Annuleren"),
     "upload": ("Upload a scenario (TOML)", "Scenario uploaden (TOML)"),

@@ -1,7 +1,7 @@
 """The dashboard end to end in Debian's chromium, against the server on 127.0.0.1.
 
 These tests fail (never skip) when chromium is missing: CI installs it (.ci/run).
-Small comparisons (2 replications, 40 days) keep them quick.
+Small comparisons (2 replications, 45 days) keep them quick.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import solara_assets  # noqa: E402
 from dashboards.plotly_view import BUNDLE  # noqa: E402
 from sim.kpis import KPIS  # noqa: E402
 
-SMALL = "replications=2&days=40"
+SMALL = "replications=2&days=45"
 CDN = re.compile(r"/_solara/cdn/((?:@[^/]+/)?[^/@]+@[^/]+)/")
 
 
@@ -92,6 +92,13 @@ def test_the_link_runs_its_comparison_offline_and_reproduces_its_choices(server,
         "expected the page's own link to carry the same choices"
     assert tab.page.get_by_text("schiedam_walk_in_triage", exact=True).count() >= 1, \
         "expected the second scenario chosen from the link"
+    from dashboards.choices import MAX_DAYS, MAX_REPLICATIONS
+
+    for most, value in ((MAX_REPLICATIONS, "2"), (MAX_DAYS, "45")):
+        shown = tab.page.locator(f'[role="slider"][aria-valuemax="{most}"]').get_attribute(
+            "aria-valuenow")
+        assert shown == value, f"expected the slider up to {most} to show the link's {value}, " \
+            f"not {shown}"
     assert not tab.off_machine(), f"expected no request to leave 127.0.0.1: {tab.off_machine()}"
     asked = {m.group(1) for u in tab.urls if (m := CDN.search(u))}
     assert asked and asked <= set(solara_assets.packages()), \
