@@ -148,6 +148,13 @@ def _queue_waits_all(o: Observed) -> pd.Series:
     return joined["day_left_queue"].fillna(float(o.end_day)) - joined["day_queued"]
 
 
+def _by_urgency_all(o: Observed) -> dict[str, float]:
+    """:func:`_queue_waits_all` per urgency on arrival at the wijkteam."""
+    waits = _queue_waits_all(o)
+    urgency = o.everyone.loc[waits.index, "urgency_intake"]
+    return {u: _mean(waits[urgency == u]) for u in URGENCIES}
+
+
 def _support_days_mean(o: Observed) -> float:
     """Little's law on the caseload: busy slots over the rate at which cases start."""
     r = o.everyone
@@ -358,6 +365,15 @@ _DECLARED = (
         "dagen op de wachtlijst, per urgentie bij aanmelding (alleen geholpen)",
         "the same, per urgency on arrival at the wijkteam (`urgency_intake`)", "lower", False,
         _by_urgency, by=URGENCIES),
+    Kpi("queue_wait_days_mean_all_by_urgency", "days",
+        "Days on the waiting list by urgency (everyone)",
+        "Dagen op de wachtlijst per urgentie (iedereen)",
+        "days on the waiting list, by urgency at intake, mean over everyone who joined it",
+        "dagen op de wachtlijst, per urgentie bij aanmelding, gemiddeld over iedereen die "
+        "erop kwam",
+        "`queue_wait_days_mean_all` per urgency on arrival at the wijkteam "
+        "(`urgency_intake`): those who gave up or still wait at the end included", "lower",
+        False, _by_urgency_all, by=URGENCIES),
     Kpi("support_days_mean", "days", "Days of wijkteam support", "Dagen ondersteuning wijkteam",
         "days a wijkteam case lasts, from taking it through the support plan to its end, "
         "mean (Little's law)",
@@ -469,7 +485,9 @@ KPIS: dict[str, Kpi] = {
     for c in ((k, _per_1000_companion(k)) if k.per_1000_year else (k,))}
 
 #: The outcomes a policy maker reads first (the dashboard's headline sentences), in order.
-POLICY_OUTCOMES = ("answered", "withdrawn", "crises", "wait_days_mean", "queue_wait_days_mean")
+#: Each counts everyone it is about: the waits include those who gave up or still wait.
+POLICY_OUTCOMES = ("answered", "withdrawn", "crises", "first_contact_days_median",
+                   "queue_wait_days_mean_all")
 
 
 def compute(observed: Observed) -> dict[str, Any]:

@@ -154,17 +154,19 @@ def test_no_diffusion_leaves_fewer_needs_seen_but_unanswered(runs):
 # --- triage, access, reluctance ---------------------------------------------------------
 
 
-def test_urgency_triage_shortens_the_wait_of_urgent_requests(runs):
+@pytest.mark.parametrize("key", ["queue_wait_days_mean_by_urgency",
+                                 "queue_wait_days_mean_all_by_urgency"])
+def test_urgency_triage_shortens_the_wait_of_urgent_requests(runs, key):
     def high(r):
-        return r["queue_wait_days_mean_by_urgency"]["high"]
+        return r[key]["high"]
 
     fifo = values(runs, ("triage", "fifo"), high)
     urgent = values(runs, ("triage", "urgency"), high)
     assert not np.isnan(fifo).any() and not np.isnan(urgent).any(), \
         "expected high-urgency requests on the waiting list in every run"
     assert urgent.mean() < fifo.mean(), \
-        "expected a shorter mean queue wait of high-urgency requests under urgency triage " \
-        "than under fifo: " + paired(fifo, urgent)
+        f"expected a shorter {key}.high under urgency triage than under fifo: " \
+        + paired(fifo, urgent)
 
 
 def where_lost(job: tuple[str, int]) -> dict[str, int]:

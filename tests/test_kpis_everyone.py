@@ -15,7 +15,7 @@ import sim
 from sim.kpis import KPIS, per_1000_year
 from sim.population import AGE_GROUPS, build_residents
 from sim.survival import km_median
-from sim.vocabulary import GAVE_UP
+from sim.vocabulary import GAVE_UP, URGENCIES
 
 PRESET = "schiedam_walk_in"
 DAYS = 240
@@ -68,6 +68,25 @@ def test_waits_of_everyone_match_the_list_length_by_littles_law(loaded):
         f"the list's area {area:.6g}"
     assert total <= area * (1 + 1e-9), \
         f"expected the summed waits {total:.6g} to be at most the list's area {area:.6g}"
+
+
+def test_waits_of_everyone_by_urgency_split_the_waits_of_everyone(loaded):
+    """Per urgency the same waits: each mean is its urgency's recomputed waits, and the
+    means weighted by how many joined with each urgency give the overall mean."""
+    s, r = loaded.summary, loaded.requests
+    joined = r[r["day_queued"] >= loaded.warmup_days]
+    waits = joined["day_left_queue"].fillna(loaded.days) - joined["day_queued"]
+    by = s["queue_wait_days_mean_all_by_urgency"]
+    weighted = 0.0
+    for u in URGENCIES:
+        mine = waits[joined["urgency_intake"] == u]
+        assert len(mine) > 0, f"expected {u}-urgency requests on the list (a guard)"
+        assert by[u] == pytest.approx(mine.mean(), rel=1e-12), \
+            f"expected the {u}-urgency mean over everyone who joined, {mine.mean():.6g}, " \
+            f"got {by[u]:.6g}"
+        weighted += by[u] * len(mine)
+    assert weighted / len(waits) == pytest.approx(s["queue_wait_days_mean_all"], rel=1e-12), \
+        "expected the urgencies' means, weighted by who joined, to give the overall mean"
 
 
 @pytest.mark.parametrize("overrides", [LOADED, {**LOADED, "access.triage": "urgency"}],

@@ -1014,8 +1014,9 @@ def _patterns() -> tuple[Pattern, ...]:
                 Arm("schiedam_walk_in"), Arm("rotterdam_vraagwijzer")),
         Pattern("triage", "walk-in without triage lets urgent needs wait behind others",
                 "`schiedam_walk_in` (first come first served) against "
-                "`schiedam_walk_in_triage`", "queue_wait_days_mean_by_urgency.high",
-                "days on the waiting list, high urgency", "higher",
+                "`schiedam_walk_in_triage`", "queue_wait_days_mean_all_by_urgency.high",
+                "days on the waiting list, high urgency, over everyone who joined it (those "
+                "who gave up or still wait included)", "higher",
                 Arm("schiedam_walk_in_triage"), Arm("schiedam_walk_in")),
     )
 
