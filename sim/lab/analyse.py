@@ -31,8 +31,9 @@ from .manifest import read_manifest
 from .stats import CONFIDENCE, fmt_estimate, t_interval
 from .sweep import load_design, load_failures, load_runs
 
-HEADLINE_KPIS = ("wait_days_mean", "queue_wait_days_mean", "utilization", "waitlist_end",
-                 "answered_share", "crises", "bystander_unanswered")
+#: What an analysis shows unless told otherwise; the waits count everyone who waited.
+HEADLINE_KPIS = ("first_contact_days_median", "queue_wait_days_mean_all", "utilization",
+                 "waitlist_end", "answered_share", "crises", "withdrawn", "bystander_unanswered")
 
 
 def _kpis(manifest: dict, wanted: Sequence[str] | None, where: str = "--kpis") -> list[str]:

@@ -37,7 +37,7 @@ so no range is typed twice. The layout::
     warmup_days = 90
 
     [output]
-    kpis = ["wait_days_mean", "crises"]  # default: every KPI
+    kpis = ["first_contact_days_median", "crises"]  # default: every KPI
     daily = false                        # keep the daily series
     routes = false                       # keep route transition counts (for a Sankey)
     waits = false                        # keep waiting times by urgency (for distributions)

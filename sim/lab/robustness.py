@@ -21,7 +21,7 @@ table::
     reference = "rotterdam_vraagwijzer"   # the policy in place
     alternative = "schiedam_walk_in"      # the policy asked about
     contrast = ["access", "frontdesk"]    # the only sections the two bases may differ in
-    kpis = ["answered_share", "wait_days_mean"]   # key KPIs; which way is better: sim/kpis.py
+    kpis = ["answered_share", "first_contact_days_median"]  # key KPIs; better: sim/kpis.py
     prim_threshold = 0.8                  # density a PRIM box must reach
 
     [uncertainties]
