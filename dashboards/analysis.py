@@ -127,12 +127,6 @@ def paired_frame(runs: pd.DataFrame, reference: str, other: str) -> pd.DataFrame
     return b - a
 
 
-def paired_differences(runs: pd.DataFrame, kpi: str, reference: str, other: str) -> pd.Series:
-    """Per seed, ``other - reference`` of one KPI column; pairs with an undefined value left
-    out."""
-    return paired_frame(runs[["scenario", "seed", kpi]], reference, other)[kpi].dropna()
-
-
 def wins(d: pd.Series, kpi: str) -> tuple[int, int]:
     """Of paired differences ``d`` (other - reference), how many are better, out of how many.
 
@@ -141,11 +135,6 @@ def wins(d: pd.Series, kpi: str) -> tuple[int, int]:
     """
     sign = -1.0 if declaration(kpi).better == "lower" else 1.0
     return int((sign * d > 0).sum()), int(len(d))
-
-
-def better_count(runs: pd.DataFrame, kpi: str, reference: str, other: str) -> tuple[int, int]:
-    """In how many paired runs ``other`` did better than the reference, out of how many."""
-    return wins(paired_differences(runs, kpi, reference, other), kpi)
 
 
 # --- words -------------------------------------------------------------------------
@@ -182,8 +171,10 @@ def _signed(kpi: str, x: float, lang: str) -> str:
     return f"{number(abs(_scale(kpi, x)), lang)} {up if x >= 0 else down}"
 
 
-def headline(kpi: str, tab: pd.DataFrame, runs: pd.DataFrame, other: str, lang: str) -> str:
-    """One sentence (Markdown) for one outcome: difference, likely range, paired count, level.
+def headline(kpi: str, tab: pd.DataFrame, other: str, lang: str) -> str:
+    """One sentence (Markdown) for one outcome: difference, likely range, paired count, level,
+    all read from the comparison ``tab`` (:func:`table`), so a sentence in another language
+    costs no new arithmetic.
 
     E.g. "Answered, per 1,000 residents a year: walk_in 12 more than vraagwijzer (likely
     between 8 and 16 more); better in 28 of 30 paired runs. vraagwijzer: 890."
@@ -210,7 +201,7 @@ def headline(kpi: str, tab: pd.DataFrame, runs: pd.DataFrame, other: str, lang: 
         else:
             span = f"{_signed(kpi, lo, lang)} {t('and', lang)} {_signed(kpi, hi, lang)}"
         text += f" ({t('likely_between', lang)} {span})"
-    k_better, n_pairs = better_count(runs, col, r["reference"], other)
+    k_better, n_pairs = int(r["better_in"]), int(r["n_pairs"])
     verb = t("better_in", lang) if k.better else t("higher_in", lang)
     text += f"; {verb} {k_better} {t('of', lang)} {n_pairs} {t('paired_runs', lang)}. "
     level = number(_scale(kpi, ref_row["mean"]), lang)
@@ -218,12 +209,11 @@ def headline(kpi: str, tab: pd.DataFrame, runs: pd.DataFrame, other: str, lang: 
     return text
 
 
-def headlines(tab: pd.DataFrame, runs: pd.DataFrame, request: Request, lang: str
-              ) -> list[str]:
+def headlines(tab: pd.DataFrame, request: Request, lang: str) -> list[str]:
     """The headline sentences: each policy outcome, for each scenario against the first."""
     others = [a.label for a in request.arms[1:]]
     return [s for kpi in POLICY_OUTCOMES for o in others
-            if (s := headline(kpi, tab, runs, o, lang))]
+            if (s := headline(kpi, tab, o, lang))]
 
 
 def display_table(tab: pd.DataFrame, lang: str) -> pd.DataFrame:

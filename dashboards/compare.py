@@ -328,7 +328,7 @@ def Progress(language: str):
 
 def headlines(c: analysis.Computed, request: Request, language: str) -> list[str]:
     return c.made(("headlines", language),
-                  lambda: analysis.headlines(c.headline_table, c.runs, request, language))
+                  lambda: analysis.headlines(c.headline_table, request, language))
 
 
 def sentence_html(sentence: str) -> str:

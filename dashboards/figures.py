@@ -19,7 +19,7 @@ from sim.kpis import KPIS, POLICY_OUTCOMES, declaration
 from sim.lab import figures as lab_figures
 from sim.vocabulary import GAVE_UP
 
-from .analysis import column, load_frame, paired_differences
+from .analysis import column, load_frame, paired_frame
 from .i18n import t
 from .runner import Request
 
@@ -39,11 +39,12 @@ def differences(runs: pd.DataFrame, tab: pd.DataFrame, request: Request, lang: s
                                      else "") for k in POLICY_OUTCOMES]
     fig = make_subplots(rows=len(POLICY_OUTCOMES), cols=1, subplot_titles=titles,
                         vertical_spacing=0.07)
+    pairs = {other: paired_frame(runs, ref, other) for other in others}
     for i, kpi in enumerate(POLICY_OUTCOMES, start=1):
         scale = 100.0 if declaration(kpi).is_share else 1.0
         col = column(kpi)
         for j, other in enumerate(others):
-            d = paired_differences(runs, col, ref, other).to_numpy() * scale
+            d = pairs[other][col].dropna().to_numpy() * scale
             color = lab_figures.PALETTE[(j + 1) % len(lab_figures.PALETTE)]
             fig.add_trace(go.Scatter(
                 x=d, y=[other] * len(d), mode="markers", name=other, legendgroup=other,
