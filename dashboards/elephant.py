@@ -20,6 +20,7 @@ from sim import SPECS, load_scenario
 from sim.elephant import ElephantDemo, elephant_table
 from sim.theory import DARLEY_LATANE_1968
 
+from . import plotly_view
 from .common import lang
 from .i18n import t
 
@@ -177,7 +178,8 @@ def Page():
     s = setting.value
     restarts, set_restarts = solara.use_state(0)
     demos = solara.use_memo(lambda: (s.demo(1), s.demo(s.n)), [s, restarts])
-    _, set_day = solara.use_state(0)  # the demos change in place; a new day re-renders
+    # the demos change in place; each step re-renders (a count: after a restart the day repeats)
+    steps, set_steps = solara.use_state(0)
     playing, set_playing = solara.use_state(False)
     speed, set_speed = solara.use_state(2)
     trials, set_trials = solara.use_state(TRIALS_STEP)
@@ -185,7 +187,7 @@ def Page():
     def step() -> None:
         for d in demos:
             d.step()
-        set_day(demos[1].day)
+        set_steps(lambda n: n + 1)
 
     def play(cancel: threading.Event) -> None:
         while playing and not cancel.wait(1.0 / speed):
@@ -196,6 +198,13 @@ def Page():
 
     solara.use_thread(play, dependencies=[playing, speed, demos], intrusive_cancel=False)
     big = presenting.value
+    # each a few ms, so made in the render; a new day redraws the same two figures in place
+    alone = plotly_view.use_figure(lambda: street(demos[0], t("alone", language), language, big),
+                                   [demos, steps, language, big])
+    with_n = plotly_view.use_figure(
+        lambda: street(demos[1], t("with_n", language, n=s.n), language, big),
+        [demos, steps, language, big])
+    chances = plotly_view.use_figure(lambda: curve(s, trials, language), [s, trials, language])
     with solara.Column(style={"font-size": "1.6em" if big else "1em", "max-width": "1300px"}):
         solara.Markdown(f"# {t('elephant_title', language)}")
         solara.Markdown(t("elephant_intro", language))
@@ -210,13 +219,12 @@ def Page():
             solara.Button(t("restart", language), icon_name="mdi-restart",
                           on_click=lambda: set_restarts(restarts + 1))
         with solara.Columns([1, 1]):
-            solara.FigurePlotly(street(demos[0], t("alone", language), language, big))
-            solara.FigurePlotly(street(demos[1], t("with_n", language, n=s.n), language, big))
+            plotly_view.Figure(alone)
+            plotly_view.Figure(with_n)
         Legend(language)
         if big:
             solara.Info(f"{t('notice', language)}: {t('notice_text', language)}")
             solara.Info(f"{t('try', language)}: {t('try_text', language)}")
-        solara.FigurePlotly(solara.use_memo(lambda: curve(s, trials, language),
-                                            [s, trials, language]))
+        plotly_view.Figure(chances)
         solara.Button(t("more_trials", language), on_click=lambda: set_trials(trials
                                                                               + TRIALS_STEP))
