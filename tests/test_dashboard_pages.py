@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipyvuetify as v
-import plotly.graph_objects as go
 import pytest
 import solara
 from dashboard_helpers import drawn_figures, page_context, wait_until
