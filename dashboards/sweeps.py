@@ -182,7 +182,8 @@ def Page():
             solara.Error(error)
         StartSweep(root, language, do_open)
         if opened is not None:
-            Explore(*opened, language=language)
+            # a component per directory: another's outcome, axis and filters do not carry over
+            Explore(*opened, language=language).key(str(opened[0]))
             RobustnessView(opened[0], language)
 
 

@@ -111,10 +111,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def served_dashboard(timeout: float = 120) -> Iterator[str]:
-    """``samenspel dashboard`` on a free loopback port; yields its base URL."""
+def served_dashboard(timeout: float = 120, env: dict[str, str] | None = None) -> Iterator[str]:
+    """``samenspel dashboard`` on a free loopback port, with ``env`` added to its
+    environment; yields its base URL."""
     port = free_port()
-    env = {**os.environ, "SOLARA_ALLOW_GLOBAL_CONTEXT": "0"}
+    env = {**os.environ, **(env or {}), "SOLARA_ALLOW_GLOBAL_CONTEXT": "0"}
     proc = subprocess.Popen([sys.executable, "-m", "sim", "dashboard", "--port", str(port)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True)

@@ -350,6 +350,27 @@ def test_sweeps_shows_morris_indices_of_a_sampled_design(render, tmp_path, monke
         f"expected SALib's mu* for both factors: {fig.layout.title.text}, {fig.data[0].y}"
 
 
+def test_sweeps_a_second_directory_opens_with_its_own_outcomes(render, results_root):
+    """The outcome chosen in one directory is not one of the next's: the next opens on its
+    own first outcome, with its figures (the page kept the old choice and failed)."""
+    from sim.lab.experiment import experiment_from_text
+    from sim.lab.sweep import run_sweep
+
+    text = EXPERIMENT.format(name="crises", replications=2, days=30, uncertainties="") + \
+        '[output]\nkpis = ["crises"]\n'
+    run_sweep(experiment_from_text(text), results_root / "crises", progress=False)
+    rc = _open_sweep(render, "tiny")
+    wait_until(lambda: _figure(rc, "Parallel coordinates"), 30, "the first sweep's figures")
+    assert rc.find(v.Select, label="Outcome").widget.v_model != "crises", \
+        "expected the first directory to open on another outcome than the second's only one"
+    rc.find(v.TextField, label="Results directory").widget.v_model = "crises"
+    _button(rc, "Open").click()
+    wait_until(lambda: _figure(rc, "Crises") or _figure(rc, "crises"), 30,
+               "the second directory's figure of its one outcome, crises")
+    assert rc.find(v.Select, label="Outcome").widget.v_model == "crises", \
+        "expected the outcome of the directory opened"
+
+
 def test_sweeps_refuses_a_directory_outside_the_root(render, results_root):
     from dashboards import sweeps
 
