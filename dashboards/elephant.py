@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import threading
+import time
 
 import plotly.graph_objects as go
 import solara
@@ -20,6 +21,7 @@ from sim import SPECS, load_scenario
 from sim.elephant import ElephantDemo, elephant_table
 from sim.theory import DARLEY_LATANE_1968
 
+from . import plotly_view
 from .common import lang
 from .i18n import t
 
@@ -103,8 +105,10 @@ def street(demo: ElephantDemo, title: str, language: str, big: bool = False) -> 
     fig.update_layout(title=f"{title}: {t('day_n', language, day=demo.day)}, {status}",
                       xaxis={"visible": False, "range": [-1.6, 1.6]},
                       yaxis={"visible": False, "range": [-1.6, 1.6], "scaleanchor": "x"},
-                      height=560 if big else 420, template="plotly_white",
-                      font={"size": 20 if big else 12}, margin={"l": 10, "r": 10})
+                      height=560 if big else 420, margin={"l": 10, "r": 10},
+                      # no template: it is most of the figure's JSON, made and sent on every
+                      # day while playing (16 ms and 7 kB against 4 ms and 0.4 kB)
+                      template="none", font={"size": 20 if big else 12, "color": "#2a3f5f"})
     return fig
 
 
@@ -177,7 +181,8 @@ def Page():
     s = setting.value
     restarts, set_restarts = solara.use_state(0)
     demos = solara.use_memo(lambda: (s.demo(1), s.demo(s.n)), [s, restarts])
-    _, set_day = solara.use_state(0)  # the demos change in place; a new day re-renders
+    # the demos change in place; each step re-renders (a count: after a restart the day repeats)
+    steps, set_steps = solara.use_state(0)
     playing, set_playing = solara.use_state(False)
     speed, set_speed = solara.use_state(2)
     trials, set_trials = solara.use_state(TRIALS_STEP)
@@ -185,10 +190,16 @@ def Page():
     def step() -> None:
         for d in demos:
             d.step()
-        set_day(demos[1].day)
+        set_steps(lambda n: n + 1)
 
     def play(cancel: threading.Event) -> None:
-        while playing and not cancel.wait(1.0 / speed):
+        """A day every ``1 / speed`` s from one day's start to the next: the time a step's
+        render takes is not added to the wait (at speed 10 it would be a third of it)."""
+        due = time.monotonic()
+        while playing:
+            due = max(due + 1.0 / speed, time.monotonic())  # late: no catching up
+            if cancel.wait(due - time.monotonic()):
+                return
             if all(d.answered for d in demos):
                 set_playing(False)
                 return
@@ -196,6 +207,13 @@ def Page():
 
     solara.use_thread(play, dependencies=[playing, speed, demos], intrusive_cancel=False)
     big = presenting.value
+    # each a few ms, so made in the render; a new day redraws the same two figures in place
+    alone = plotly_view.use_figure(lambda: street(demos[0], t("alone", language), language, big),
+                                   [demos, steps, language, big])
+    with_n = plotly_view.use_figure(
+        lambda: street(demos[1], t("with_n", language, n=s.n), language, big),
+        [demos, steps, language, big])
+    chances = plotly_view.use_figure(lambda: curve(s, trials, language), [s, trials, language])
     with solara.Column(style={"font-size": "1.6em" if big else "1em", "max-width": "1300px"}):
         solara.Markdown(f"# {t('elephant_title', language)}")
         solara.Markdown(t("elephant_intro", language))
@@ -210,13 +228,12 @@ def Page():
             solara.Button(t("restart", language), icon_name="mdi-restart",
                           on_click=lambda: set_restarts(restarts + 1))
         with solara.Columns([1, 1]):
-            solara.FigurePlotly(street(demos[0], t("alone", language), language, big))
-            solara.FigurePlotly(street(demos[1], t("with_n", language, n=s.n), language, big))
+            plotly_view.Figure(alone)
+            plotly_view.Figure(with_n)
         Legend(language)
         if big:
             solara.Info(f"{t('notice', language)}: {t('notice_text', language)}")
             solara.Info(f"{t('try', language)}: {t('try_text', language)}")
-        solara.FigurePlotly(solara.use_memo(lambda: curve(s, trials, language),
-                                            [s, trials, language]))
+        plotly_view.Figure(chances)
         solara.Button(t("more_trials", language), on_click=lambda: set_trials(trials
                                                                               + TRIALS_STEP))

@@ -132,8 +132,6 @@ def warm_up() -> None:
     """Make a small figure of the kinds above once, as the server starts: plotly imports
     its figure classes, validators and templates on first use (about a second), which
     the first result would otherwise wait for."""
-    from plotly.graph_objs._figurewidget import FigureWidget  # noqa: F401 (the other pages')
-
     warm_json()
 
 

@@ -16,13 +16,17 @@ changed figure is one string sent; ``Plotly.react`` redraws what changed, in pla
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import ipyvuetify
 import plotly
 import solara
 import solara.server.settings
 import traitlets
+
+T = TypeVar("T")
 
 #: plotly.js as the installed plotly ships it (the version its figures are written for).
 BUNDLE = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -122,6 +126,29 @@ def install() -> None:
 def Figure(figure_json: str):
     """A figure from its JSON; a new JSON redraws the same widget in place."""
     return PlotlyView.element(figure=figure_json)
+
+
+def to_json(fig) -> str | None:
+    """What :func:`Figure` draws of a plotly figure, or None for no figure."""
+    return None if fig is None else fig.to_json()
+
+
+def use_figure(make: Callable[[], object], dependencies: list) -> str | None:
+    """The JSON of the figure ``make()`` returns (None for none), made again only when
+    ``dependencies`` change: for a figure cheap to make (tens of ms), made in the render."""
+    return solara.use_memo(lambda: to_json(make()), dependencies)
+
+
+def use_made(make: Callable[[], T], dependencies: list) -> T | None:
+    """What ``make()`` returns, made in a thread of this tab rather than in a render (for
+    what takes long: reading results, bootstraps, several figures); None until the first
+    is made. While the next is made the last one stays on screen, so a figure is redrawn
+    in place rather than taken away and made anew; ``make`` is to return what its result
+    belongs to when that matters. Its error is raised in the render."""
+    result = solara.use_thread(make, dependencies=dependencies, intrusive_cancel=False)
+    if result.error is not None:
+        raise result.error
+    return result.value
 
 
 @solara.component

@@ -28,6 +28,7 @@ from sim.lab.robustness import (
     summary_sentence,
 )
 
+from . import plotly_view
 from .common import failure_message
 from .i18n import t
 
@@ -45,27 +46,43 @@ def boxes_table(payload: dict, kpi: str) -> pd.DataFrame:
     return rows
 
 
+def robustness_figures(path: Path) -> dict | str | None:
+    """The run in ``path`` (``payload``) and its three figures' JSON (``shares``, ``boxes``,
+    ``tradeoff``): None when ``path`` holds no robustness run, the one-line message when
+    it cannot be read. Made in a thread (reading and three figures take a moment)."""
+    if not (path / RESULT).is_file():
+        return None
+    try:
+        payload = read_result(path)
+    except InputError as err:
+        return failure_message(err)
+    return {"payload": payload, "shares": shares_figure(payload).to_json(),
+            "boxes": prim_boxes_figure(payload).to_json(),
+            "tradeoff": prim_tradeoff_figure(payload).to_json()}
+
+
 @solara.component
 def RobustnessView(path: Path, language: str):
     """Shares and PRIM boxes of the robustness run in ``path``, if it is one."""
     kpi, set_kpi = solara.use_state(None)
-    if not (path / RESULT).is_file():
+    # with its path: while a newly opened directory's are made, the last ones are not shown
+    made = plotly_view.use_made(lambda: (path, robustness_figures(path)), [path])
+    if made is None or made[0] != path or made[1] is None:
         return
-    try:
-        payload = read_result(path)
-    except InputError as err:
-        solara.Error(failure_message(err))
+    if isinstance(made[1], str):
+        solara.Error(made[1])
         return
+    payload = made[1]["payload"]
     kpis = payload["kpis"]
     chosen = kpi if kpi in kpis else kpis[0]
     solara.Markdown(f"## {t('robustness_title', language)}")
     solara.Markdown(summary_sentence(payload))
-    solara.FigurePlotly(shares_figure(payload))
+    plotly_view.Figure(made[1]["shares"])
     shares = pd.DataFrame(payload["shares"])
     solara.DataFrame(shares[[c for c in SHARE_COLUMNS if c in shares.columns]])
     solara.Markdown(f"### {t('robustness_boxes', language)}")
     solara.Select(t("sweeps_kpi", language), values=kpis, value=chosen, on_value=set_kpi)
     solara.Markdown(f"**{flat_label(chosen)}**")
     solara.DataFrame(boxes_table(payload, chosen))
-    solara.FigurePlotly(prim_boxes_figure(payload))
-    solara.FigurePlotly(prim_tradeoff_figure(payload))
+    plotly_view.Figure(made[1]["boxes"])
+    plotly_view.Figure(made[1]["tradeoff"])

@@ -21,6 +21,7 @@ from sim.lab.analyse import regression_sensitivity, sensitivity
 from sim.lab.stats import CONFIDENCE
 from sim.lab.sweep import load_design
 
+from . import plotly_view
 from .i18n import t
 
 #: A factor with at most this many values is filtered by picking values, else by a range.
@@ -119,19 +120,25 @@ def sensitivity_figure(table: pd.DataFrame, kpi: str, lang: str) -> go.Figure | 
 @solara.component
 def Sensitivity(path: Path, manifest: dict, runs: pd.DataFrame, factors: list[str], kpi: str,
                 language: str):
-    """Computed once per directory and KPI (bootstraps take a moment), not per render."""
-    table = solara.use_memo(lambda: sensitivity_table(path, manifest, runs, factors, kpi),
-                            [path, runs, kpi])
-    fig = solara.use_memo(lambda: sensitivity_figure(table, kpi, language), [table, language])
+    """Computed once per directory, KPI and language in a thread of the tab (bootstraps
+    take a moment), not in a render; the last figure stays until the next is made."""
+    def make() -> tuple[pd.DataFrame, str | None]:
+        table = sensitivity_table(path, manifest, runs, factors, kpi)
+        return table, plotly_view.to_json(sensitivity_figure(table, kpi, language))
+
+    made = plotly_view.use_made(make, [path, runs, kpi, language])
     solara.Markdown(f"## {t('sweeps_sensitivity', language)}")
     kind = manifest.get("design", {}).get("kind")
     solara.Text(t(f"sweeps_sensitivity_{kind}", language) if kind in ("morris", "sobol")
                 else t("sweeps_sensitivity_grid", language), style={"color": "grey"})
-    if fig is None:
+    if made is None:
+        return
+    table, figure_json = made
+    if figure_json is None:
         solara.Warning("; ".join(sorted(set(table["note"].dropna()))) or
                        t("sweeps_no_sensitivity", language))
         return
-    solara.FigurePlotly(fig)
+    plotly_view.Figure(figure_json)
     notes = sorted({n for n in table["note"] if n})
     if notes:
         solara.Text("; ".join(notes), style={"color": "grey"})
@@ -156,8 +163,8 @@ def parallel_figure(runs: pd.DataFrame, factors: list[str], kpi: str, lang: str
 
 @solara.component
 def Parallel(runs: pd.DataFrame, factors: list[str], kpi: str, language: str):
-    fig = solara.use_memo(lambda: parallel_figure(runs, factors, kpi, language),
-                          [runs, kpi, language])
-    if fig is not None:
+    figure_json = plotly_view.use_figure(lambda: parallel_figure(runs, factors, kpi, language),
+                                         [runs, kpi, language])
+    if figure_json is not None:
         solara.Markdown(f"## {t('sweeps_parallel', language)}")
-        solara.FigurePlotly(fig)
+        plotly_view.Figure(figure_json)

@@ -36,6 +36,7 @@ from sim.lab.analyse import threshold_crossing
 from sim.lab.manifest import read_manifest
 from sim.lab.sweep import load_runs, part_ids
 
+from . import plotly_view
 from . import sweep_views as views
 from .common import failure_message, lang
 from .i18n import t
@@ -181,7 +182,8 @@ def Page():
             solara.Error(error)
         StartSweep(root, language, do_open)
         if opened is not None:
-            Explore(*opened, language=language)
+            # a component per directory: another's outcome, axis and filters do not carry over
+            Explore(*opened, language=language).key(str(opened[0]))
             RobustnessView(opened[0], language)
 
 
@@ -250,8 +252,9 @@ def Explore(path: Path, manifest: dict, runs: pd.DataFrame, language: str):
     colour, set_colour = solara.use_state(None)
     threshold, set_threshold = solara.use_state(None)
     shown = solara.use_memo(lambda: views.apply_filters(runs, filters), [runs, filters])
-    figure = solara.use_memo(lambda: len(shown) and kpi and kpi_figure(shown, kpi, x, colour),
-                             [shown, kpi, x, colour])
+    figure = plotly_view.use_figure(
+        lambda: kpi_figure(shown, kpi, x, colour) if len(shown) and kpi else None,
+        [shown, kpi, x, colour])
 
     def choose_kpi(k: str) -> None:
         """The outcome's own range filter goes with it."""
@@ -274,7 +277,7 @@ def Explore(path: Path, manifest: dict, runs: pd.DataFrame, language: str):
                       value=colour or t("sweeps_none", language),
                       on_value=lambda c: set_colour(None if c == t("sweeps_none", language) else c))
     if figure:
-        solara.FigurePlotly(figure)
+        plotly_view.Figure(figure)
         views.Parallel(shown, varied, kpi, language)
     views.Sensitivity(path, manifest, runs, varied, kpi, language)
     solara.Markdown(f"## {t('sweeps_crossings', language)}")

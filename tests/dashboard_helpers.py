@@ -111,10 +111,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def served_dashboard(timeout: float = 120) -> Iterator[str]:
-    """``samenspel dashboard`` on a free loopback port; yields its base URL."""
+def served_dashboard(timeout: float = 120, env: dict[str, str] | None = None) -> Iterator[str]:
+    """``samenspel dashboard`` on a free loopback port, with ``env`` added to its
+    environment; yields its base URL."""
     port = free_port()
-    env = {**os.environ, "SOLARA_ALLOW_GLOBAL_CONTEXT": "0"}
+    env = {**os.environ, **(env or {}), "SOLARA_ALLOW_GLOBAL_CONTEXT": "0"}
     proc = subprocess.Popen([sys.executable, "-m", "sim", "dashboard", "--port", str(port)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True)
@@ -139,3 +140,38 @@ def served_dashboard(timeout: float = 120) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def _decoded(value):
+    """``value`` with plotly's typed arrays (``{"dtype", "bdata"[, "shape"]}``, base64, as
+    ``fig.to_json()`` writes numpy arrays and plotly.js reads them) as plain lists."""
+    if isinstance(value, dict):
+        if set(value) in ({"dtype", "bdata"}, {"dtype", "bdata", "shape"}):
+            import base64
+
+            import numpy as np
+
+            array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+            if "shape" in value:
+                array = array.reshape([int(n) for n in str(value["shape"]).split(",")])
+            return array.tolist()
+        return {k: _decoded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decoded(v) for v in value]
+    return value
+
+
+def drawn_figures(rc) -> list:
+    """The figures a rendered page draws: the state of its ``PlotlyView`` widgets (the
+    figure's JSON), as plotly figures; the ones drawn out of sight to warm plotly.js up
+    are left out. None may be plotly's own widget, which sends plotly.js with each figure."""
+    import json
+
+    import plotly.graph_objects as go
+
+    from dashboards.plotly_view import PlotlyView
+
+    assert not rc.find(go.FigureWidget).widgets, \
+        "expected every figure drawn by PlotlyView, none by plotly's FigureWidget"
+    return [go.Figure(_decoded(json.loads(w.figure))) for w in rc.find(PlotlyView).widgets
+            if w.figure and not w.offscreen]

@@ -26,8 +26,32 @@ CDN = re.compile(r"/_solara/cdn/((?:@[^/]+/)?[^/@]+@[^/]+)/")
 
 
 @pytest.fixture(scope="module")
-def server():
-    with served_dashboard() as base:
+def results_root(tmp_path_factory) -> Path:
+    """What the sweeps page can open: a small grid sweep (``tiny``) and a quick robustness
+    run (``robust``)."""
+    from test_dashboard_pages import EXPERIMENT
+    from test_robustness import QUICK
+
+    from sim.lab.executors import SerialExecutor
+    from sim.lab.experiment import experiment_from_text
+    from sim.lab.robustness import load_robustness, run_robustness
+    from sim.lab.sweep import run_sweep
+
+    root = tmp_path_factory.mktemp("results")
+    run_sweep(experiment_from_text(EXPERIMENT.format(
+        name="tiny", replications=2, days=60, uncertainties=(
+            '[uncertainties]\n"needs.rate_per_resident_year" = { lo = 2.5, hi = 5.0, n = 3 }\n'
+        ))), root / "tiny", progress=False)
+    quick = root.parent / "robustness_quick.toml"
+    quick.write_text(QUICK, encoding="utf-8")
+    run_robustness(load_robustness(quick), root / "robust", executor=SerialExecutor(),
+                   progress=False)
+    return root
+
+
+@pytest.fixture(scope="module")
+def server(results_root):
+    with served_dashboard(env={"SAMENSPEL_RESULTS_ROOT": str(results_root)}) as base:
         yield base
 
 
@@ -52,10 +76,26 @@ class Tab:
         self.page.set_viewport_size({"width": 1300, "height": 2400})
         self.urls: list[str] = []
         self.failed: list[str] = []
+        self.frames: list[int] = []  # bytes of each websocket message, either way
         self.page.on("request", lambda r: self.urls.append(r.url))
-        self.page.on("websocket", lambda ws: self.urls.append(ws.url))
+        self.page.on("websocket", self._websocket)
         self.page.on("response", lambda r: self.failed.append(f"{r.status} {r.url}")
                      if r.status >= 400 else None)
+
+    def _websocket(self, ws) -> None:
+        self.urls.append(ws.url)
+        ws.on("framereceived", lambda payload: self.frames.append(len(payload)))
+        ws.on("framesent", lambda payload: self.frames.append(len(payload)))
+
+    def plotly_fetches(self) -> list[str]:
+        """The requests for plotly.js, which the page loads from this server."""
+        return [u for u in self.urls if u.endswith(f"/static/assets/{BUNDLE.name}")]
+
+    def figure(self, text: str, timeout_s: float = 60):
+        """The first drawn figure that shows ``text``, once it does."""
+        found = self.page.locator(".js-plotly-plot", has_text=text).first
+        found.wait_for(timeout=timeout_s * 1000)
+        return found
 
     def open(self, url: str, heading: str):
         self.page.goto(url)
@@ -121,7 +161,7 @@ def test_a_changed_control_reruns_and_the_figure_updates(server, tab, tmp_path):
     tab.page.screenshot(path=str(tmp_path / "compare-three.png"))
     tab.page.get_by_role("button", name="Nederlands").click()
     tab.text("Toegangsscenario's vergelijken", 30)
-    fetched = [u for u in tab.urls if u.endswith(f"/static/assets/{BUNDLE.name}")]
+    fetched = tab.plotly_fetches()
     assert len(fetched) == 1, f"expected plotly.js fetched from the server once for the page " \
         f"and both comparisons' figures, not sent inside each figure; fetched: {fetched}"
 
@@ -215,3 +255,55 @@ def test_the_asset_list_matches_what_the_served_page_names(server):
     missing = [p for p in listed if not (cache / p / "package.json").is_file()]
     assert not missing, f"expected every listed package unpacked in {cache}: {missing}"
     assert Path(cache).is_relative_to(Path(sys.prefix)), "expected the cache inside the venv"
+
+
+#: Largest websocket message a page may send either way: a figure is its JSON (tens of kB);
+#: plotly's own widget sent plotly.js with every figure, 5 MB each.
+MAX_MESSAGE_BYTES = 1_000_000
+
+
+def _elephant(tab: Tab) -> None:
+    """Both streets and the curve drawn; a step redraws the street in place (the same
+    element, Plotly.react), not a new figure."""
+    street = tab.figure("With 5 who see it")
+    tab.figure("trials")
+    street.evaluate("el => { el.dataset.before = 'step'; }")
+    tab.page.get_by_role("button", name="Next day").click()
+    tab.figure("With 5 who see it: Day 1", 30)
+    assert tab.page.locator(".js-plotly-plot[data-before='step']", has_text="Day 1").count() \
+        == 1, "expected the street redrawn in place by the step, not replaced by a new figure"
+
+
+def _sweeps(tab: Tab) -> None:
+    """A grid sweep's KPI, parallel coordinates and sensitivity figures, then a robustness
+    run's shares and PRIM boxes, opened one after the other in one page."""
+    for name, texts in (("tiny", ("Parallel coordinates", "Sensitivity: ")),
+                        ("robust", ("beats", "PRIM boxes"))):
+        tab.page.get_by_label("Results directory").last.fill(name)
+        tab.page.get_by_role("button", name="Open").click()
+        for text in texts:
+            tab.figure(text, 120)
+
+
+def _compare(tab: Tab) -> None:
+    tab.text("What changes", 180)
+    tab.page.get_by_role("button", name="Day by day").wait_for(timeout=180_000)
+    tab.figure("schiedam_walk_in")
+
+
+@pytest.mark.parametrize(("path", "heading", "show"), [
+    ("elephant", "The elephant in the room", _elephant),
+    ("sweeps", "Only directories under the results root", _sweeps),
+    ("compare?scenarios=rotterdam_vraagwijzer,schiedam_walk_in&" + SMALL,
+     "Compare access scenarios", _compare)], ids=["elephant", "sweeps", "compare"])
+def test_no_page_sends_plotly_over_the_websocket_and_loads_it_once(server, tab, tmp_path,
+                                                                   path, heading, show):
+    tab.open(f"{server}/{path}", heading)
+    show(tab)
+    tab.page.screenshot(path=str(tmp_path / f"{path.split('?')[0]}.png"))
+    assert tab.frames and max(tab.frames) < MAX_MESSAGE_BYTES, \
+        f"expected every websocket message under {MAX_MESSAGE_BYTES:,} bytes (figures as " \
+        f"JSON, plotly.js fetched once), the largest was {max(tab.frames, default=0):,}"
+    assert len(tab.plotly_fetches()) == 1, f"expected plotly.js fetched once for the page " \
+        f"load and all its figures: {tab.plotly_fetches()}"
+    assert not tab.failed, f"expected every request to succeed: {tab.failed}"

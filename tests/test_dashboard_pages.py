@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import ipyvuetify as v
-import plotly.graph_objects as go
 import pytest
 import solara
-from dashboard_helpers import page_context, wait_until
+from dashboard_helpers import drawn_figures, page_context, wait_until
 
 from dashboards import compare
 from dashboards.choices import Choice, Choices
-from dashboards.plotly_view import PlotlyView
 
 
 @pytest.fixture
@@ -37,12 +33,6 @@ def _button(rc, text: str) -> v.Btn:
     return found[0]
 
 
-def _figures(rc) -> list[go.Figure]:
-    """The page's figures: plotly's own widgets, and what the compare page's widget draws."""
-    drawn = [go.Figure(json.loads(w.figure)) for w in rc.find(PlotlyView).widgets]
-    return [*rc.find(go.FigureWidget).widgets, *drawn]
-
-
 def _slider(rc, label: str):
     return rc.find(v.Slider, label=label).widget
 
@@ -57,8 +47,8 @@ def test_compare_change_a_control_run_and_the_figures_change(render):
     wait_until(lambda: compare.snapshot.value and compare.snapshot.value.finished, 120,
                "the first comparison to finish")
     assert compare.snapshot.value.state == "done", "expected the batch to finish without errors"
-    wait_until(lambda: _figures(rc), 30, "figures on the page")
-    first = [f.to_dict()["data"] for f in _figures(rc)]
+    wait_until(lambda: drawn_figures(rc), 30, "figures on the page")
+    first = [f.to_dict()["data"] for f in drawn_figures(rc)]
 
     compare.choices.set(Choices((Choice("rotterdam_vraagwijzer"),
                                  Choice("schiedam_walk_in_triage")), 2, 40))
@@ -68,7 +58,7 @@ def test_compare_change_a_control_run_and_the_figures_change(render):
                "the second comparison to finish")
 
     def changed():
-        now = [f.to_dict()["data"] for f in _figures(rc)]
+        now = [f.to_dict()["data"] for f in drawn_figures(rc)]
         return now and str(now) != str(first)
 
     wait_until(changed, 30, "the figures to show the new comparison")
@@ -147,7 +137,7 @@ def test_compare_cancel_stops_a_running_batch(render):
 
 
 def _street_titles(rc) -> list[str]:
-    return [f.layout.title.text for f in _figures(rc) if "Day " in (f.layout.title.text or "")]
+    return [f.layout.title.text for f in drawn_figures(rc) if "Day " in (f.layout.title.text or "")]
 
 
 def test_elephant_steps_both_demos_and_a_switch_changes_the_chances(render):
@@ -161,7 +151,7 @@ def test_elephant_steps_both_demos_and_a_switch_changes_the_chances(render):
                f"both demos on day 1, got {_street_titles(rc)}")
 
     def chances() -> list[str]:
-        return [str(f.data[0].text) for f in _figures(rc) if f.data and f.data[0].text
+        return [str(f.data[0].text) for f in drawn_figures(rc) if f.data and f.data[0].text
                 and "%" in str(f.data[0].text)]
 
     before = chances()
@@ -183,7 +173,7 @@ def test_elephant_street_shows_who_is_unaware_aware_hesitating_or_acting(render)
     wait_until(lambda: len(_street_titles(rc)) == 2, 10, "two street figures")
 
     def states(title: str) -> list[str]:
-        fig = next(f for f in _figures(rc) if (f.layout.title.text or "").startswith(title))
+        fig = next(f for f in drawn_figures(rc) if (f.layout.title.text or "").startswith(title))
         return [text.split("<br>")[0].strip() for text in fig.data[0].text]
 
     n = elephant.setting.value.n
@@ -199,7 +189,7 @@ def test_elephant_street_shows_who_is_unaware_aware_hesitating_or_acting(render)
     assert "What to notice" not in alerts(), "expected the captions only when presenting"
     rc.find(v.Switch, label="Presentation mode").widget.v_model = True
     wait_until(lambda: "What to notice" in alerts() and "What to try" in alerts()
-               and all(f.layout.font.size == 20 for f in _figures(rc)
+               and all(f.layout.font.size == 20 for f in drawn_figures(rc)
                        if (f.layout.title.text or "").startswith("Alone")), 10,
                "the captions and large type in presentation mode")
 
@@ -220,7 +210,7 @@ def test_elephant_curve_builds_up_with_more_trials(render):
     rc = render(elephant.Page())
 
     def curve_title() -> str:
-        return next(f.layout.title.text for f in _figures(rc) if "trials" in
+        return next(f.layout.title.text for f in drawn_figures(rc) if "trials" in
                     (f.layout.title.text or ""))
 
     wait_until(lambda: "500 trials" in curve_title(), 10, "the curve over 500 trials")
@@ -263,12 +253,12 @@ def test_sweeps_opens_a_directory_under_the_root_and_plots_a_kpi(render, results
     rc = render(sweeps.Page())
     rc.find(v.TextField, label="Results directory").widget.v_model = "tiny"
     _button(rc, "Open").click()
-    wait_until(lambda: _figures(rc), 30, "a KPI figure after opening the sweep")
-    first = str(_figures(rc)[0].to_dict()["data"])
+    wait_until(lambda: drawn_figures(rc), 30, "a KPI figure after opening the sweep")
+    first = str(drawn_figures(rc)[0].to_dict()["data"])
     kpi = rc.find(v.Select, label="Outcome").widget
     other = [k for k in kpi.items if k != kpi.v_model][0]
     kpi.v_model = other
-    wait_until(lambda: str(_figures(rc)[0].to_dict()["data"]) != first, 10,
+    wait_until(lambda: str(drawn_figures(rc)[0].to_dict()["data"]) != first, 10,
                f"the figure to change when the outcome becomes {other}")
 
 
@@ -282,7 +272,7 @@ def _open_sweep(render, name: str):
 
 
 def _figure(rc, title: str):
-    found = [f for f in _figures(rc) if (f.layout.title.text or "").startswith(title)]
+    found = [f for f in drawn_figures(rc) if (f.layout.title.text or "").startswith(title)]
     return found[0] if found else None
 
 
@@ -334,7 +324,7 @@ def test_sweeps_without_a_swept_factor_says_so_instead_of_ranking_replications(
     run_sweep(experiment_from_text(text), tmp_path / "plain", progress=False)
     monkeypatch.setenv("SAMENSPEL_RESULTS_ROOT", str(tmp_path))
     rc = _open_sweep(render, "plain")
-    wait_until(lambda: _figures(rc), 30, "the KPI figure after opening")
+    wait_until(lambda: drawn_figures(rc), 30, "the KPI figure after opening")
     alerts = wait_until(lambda: [a for a in rc.find(v.Alert).widgets
                                  if "no numeric factor varies" in str(a.children)], 10,
                         "a note that no factor varies")
@@ -358,6 +348,27 @@ def test_sweeps_shows_morris_indices_of_a_sampled_design(render, tmp_path, monke
     assert "mu*" in fig.layout.title.text and sorted(fig.data[0].y) == [
         "needs.rate_per_resident_year", "wijkteam.case_duration_days_mean"], \
         f"expected SALib's mu* for both factors: {fig.layout.title.text}, {fig.data[0].y}"
+
+
+def test_sweeps_a_second_directory_opens_with_its_own_outcomes(render, results_root):
+    """The outcome chosen in one directory is not one of the next's: the next opens on its
+    own first outcome, with its figures (the page kept the old choice and failed)."""
+    from sim.lab.experiment import experiment_from_text
+    from sim.lab.sweep import run_sweep
+
+    text = EXPERIMENT.format(name="crises", replications=2, days=30, uncertainties="") + \
+        '[output]\nkpis = ["crises"]\n'
+    run_sweep(experiment_from_text(text), results_root / "crises", progress=False)
+    rc = _open_sweep(render, "tiny")
+    wait_until(lambda: _figure(rc, "Parallel coordinates"), 30, "the first sweep's figures")
+    assert rc.find(v.Select, label="Outcome").widget.v_model != "crises", \
+        "expected the first directory to open on another outcome than the second's only one"
+    rc.find(v.TextField, label="Results directory").widget.v_model = "crises"
+    _button(rc, "Open").click()
+    wait_until(lambda: _figure(rc, "Crises") or _figure(rc, "crises"), 30,
+               "the second directory's figure of its one outcome, crises")
+    assert rc.find(v.Select, label="Outcome").widget.v_model == "crises", \
+        "expected the outcome of the directory opened"
 
 
 def test_sweeps_refuses_a_directory_outside_the_root(render, results_root):
@@ -430,7 +441,7 @@ def _start_page(render, tmp_path, monkeypatch, replications: int, days: int):
 def test_sweeps_starts_an_experiment_and_opens_its_results(render, tmp_path, monkeypatch):
     rc = _start_page(render, tmp_path, monkeypatch, replications=2, days=30)
     _button(rc, "Start").click()
-    wait_until(lambda: _figures(rc), 180, "the finished sweep opened with a KPI figure")
+    wait_until(lambda: drawn_figures(rc), 180, "the finished sweep opened with a KPI figure")
     assert (tmp_path / "results" / "tiny_start" / "manifest.json").is_file()
 
 

@@ -308,25 +308,29 @@ def test_the_validation_report_section_has_its_sentence_tables_and_figures(tmp_p
 def test_the_sweeps_page_shows_the_shares_and_boxes_of_a_robustness_run(
         reference, monkeypatch) -> None:
     import ipyvuetify as v
-    import plotly.graph_objects as go
     import solara
-    from dashboard_helpers import page_context, wait_until
+    from dashboard_helpers import drawn_figures, page_context, wait_until
 
     from dashboards import sweeps
 
     _, out = reference
+    payload = json.loads((out / "robustness.json").read_text())
     monkeypatch.setenv("SAMENSPEL_RESULTS_ROOT", str(out.parent))
+
     with page_context():
         _, rc = solara.render(sweeps.Page(), handle_error=False)
         try:
             rc.find(v.TextField, label="Results directory").widget.v_model = out.name
             [b for b in rc.find(v.Btn).widgets if "Open" in b.children][0].click()
-            titles = wait_until(
-                lambda: [f.layout.title.text for f in rc.find(go.FigureWidget).widgets
-                         if "beats" in str(f.layout.title.text)], 60,
-                "the robustness shares figure after opening the directory")
-            assert "schiedam_walk_in beats rotterdam_vraagwijzer" in titles[0], titles
-            every = [str(f.layout.title.text) for f in rc.find(go.FigureWidget).widgets]
+            shares = wait_until(
+                lambda: [f for f in drawn_figures(rc) if "beats" in str(f.layout.title.text)], 60,
+                "the robustness shares figure after opening the directory")[0]
+            assert "schiedam_walk_in beats rotterdam_vraagwijzer" in shares.layout.title.text, \
+                shares.layout.title.text
+            written = [s["share"] for s in payload["shares"]]
+            assert list(shares.data[0].x) == pytest.approx(written), \
+                f"expected the figure to draw the shares written, {written}: {shares.data[0].x}"
+            every = [str(f.layout.title.text) for f in drawn_figures(rc)]
             assert any("PRIM boxes" in title for title in every), \
                 f"expected the PRIM figure beside the shares, got {every}"
         finally:
