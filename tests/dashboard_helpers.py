@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -116,30 +117,33 @@ def served_dashboard(timeout: float = 120, env: dict[str, str] | None = None) ->
     environment; yields its base URL."""
     port = free_port()
     env = {**os.environ, **(env or {}), "SOLARA_ALLOW_GLOBAL_CONTEXT": "0"}
-    proc = subprocess.Popen([sys.executable, "-m", "sim", "dashboard", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
     base = f"http://127.0.0.1:{port}"
+    # its output goes to a file: a pipe nobody reads would block a chatty server once full
+    with tempfile.TemporaryFile(mode="w+") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "sim", "dashboard", "--port", str(port)],
+                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                text=True)
 
-    def up() -> bool:
-        if proc.poll() is not None:
-            raise AssertionError(f"the dashboard server exited: {proc.stdout.read()[-2000:]}")
-        try:
-            with urllib.request.urlopen(base + "/compare", timeout=2) as r:
-                return r.status == 200
-        except OSError:
-            return False
+        def up() -> bool:
+            if proc.poll() is not None:
+                log.seek(0)
+                raise AssertionError(f"the dashboard server exited: {log.read()[-2000:]}")
+            try:
+                with urllib.request.urlopen(base + "/compare", timeout=2) as r:
+                    return r.status == 200
+            except OSError:
+                return False
 
-    try:
-        wait_until(up, timeout, f"the dashboard answers at {base}", changes=Exited(proc))
-        yield base
-    finally:
-        proc.terminate()
         try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            wait_until(up, timeout, f"the dashboard answers at {base}", changes=Exited(proc))
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def _decoded(value):
