@@ -253,7 +253,9 @@ CASES = {"rotterdam_vraagwijzer": ("rotterdam_vraagwijzer", HALF),
          "schiedam_walk_in": ("schiedam_walk_in", HALF),
          "schiedam_walk_in_triage": ("schiedam_walk_in_triage", HALF),
          "loaded": ("rotterdam_vraagwijzer", {**HALF, "wijkteam.n_professionals": 6}),
-         "schiedam": ("schiedam", {**HALF, "volunteers.pool_capacity": 60})}
+         "schiedam": ("schiedam", {**HALF, "volunteers.pool_capacity": 60}),
+         # the crisis service as loaded as the presets' at full size (its capacity halved)
+         "crisis_loaded": ("rotterdam_vraagwijzer", {**HALF, "crisis.capacity": 8})}
 SEEDS = tuple(range(1, 9))
 #: the volunteer pool's KPIs, 0 in every seed of the cases without volunteers
 POOL_KPIS = ("volunteers_active_end", "volunteers_dropped")
@@ -261,6 +263,8 @@ POOL_CASES = ("schiedam",)
 KPIS = ("utilization", "waitlist_mean", "queue_wait_days_mean_all", "queue_wait_days_mean",
         "answered_share", "informal_share", "withdrawn", "crises", "wait_days_mean",
         "wijkteam_intakes", "case_overload_mean", *POOL_KPIS)
+#: the crisis service's own KPIs, which a warm start does not settle yet (see the xfail)
+CRISIS_KPIS = ("crisis_response_days_mean", "crises_unanswered")
 YEAR = 365
 #: how each run starts and which year it counts: (start.warm, days, warmup_days)
 MODES = {"warm year 1": (True, YEAR, 0), "cold year 3": (False, 3 * YEAR, 2 * YEAR),
@@ -275,7 +279,7 @@ def year_kpis(job: tuple[str, str, int]) -> dict[str, float]:
     result = sim.run(sim.load_scenario(preset, {**overrides, "start.warm": warm}), seed=seed,
                      days=days, warmup_days=warmup)
     kpis = flatten(result.summary)
-    return {k: float(kpis[k]) for k in KPIS}
+    return {k: float(kpis[k]) for k in (*KPIS, *CRISIS_KPIS)}
 
 
 @pytest.fixture(scope="module")
@@ -283,11 +287,12 @@ def years(pool) -> dict[tuple[str, str], np.ndarray]:
     """Per case and mode, an array of seeds x KPIS."""
     jobs = [(c, m, s) for c in CASES for m in MODES for s in SEEDS]
     done = dict(zip(jobs, pool.map(year_kpis, jobs), strict=True))
-    return {(c, m): np.array([[done[(c, m, s)][k] for k in KPIS] for s in SEEDS])
+    return {(c, m): np.array([[done[(c, m, s)][k] for k in (*KPIS, *CRISIS_KPIS)]
+                              for s in SEEDS])
             for c in CASES for m in MODES}
 
 
-def outside(years, case: str, mode: str) -> list[str]:
+def outside(years, case: str, mode: str, kpis: tuple[str, ...] = KPIS) -> list[str]:
     """The KPIs on which ``mode`` differs from the settled cold year: the 95% interval of
     the paired difference over the seeds, widened by 2% of the cold mean each way (a KPI
     the same in every seed, such as a utilization of 1, has no spread), excludes zero.
@@ -298,7 +303,8 @@ def outside(years, case: str, mode: str) -> list[str]:
     noisy as the cold one and a check that took it as exact would fail an unbiased warm
     start about one KPI in six."""
     out = []
-    for i, k in enumerate(KPIS):
+    for k in kpis:
+        i = (*KPIS, *CRISIS_KPIS).index(k)
         ref = years[(case, "cold year 3")][:, i]
         diff = years[(case, mode)][:, i] - ref
         mean, lo, hi = t_interval(diff)
@@ -315,6 +321,16 @@ def test_a_warm_started_year_is_a_settled_year(years, case):
     assert not bad, (f"{case}: expected no KPI of the warm-started first year to differ "
                      f"from a cold start's third year over {len(SEEDS)} paired seeds "
                      "(95% interval of the difference); " + "; ".join(bad))
+
+
+@pytest.mark.xfail(strict=True, reason="a known limitation (ODD 5): needs given up before "
+                   "day 0 are not carried into the warm start, so the crisis service starts "
+                   "with too few crises and its response is too quick for months; when this "
+                   "passes, the limitation is gone: remove the mark")
+def test_a_warm_started_year_settles_the_crisis_service(years):
+    bad = outside(years, "crisis_loaded", "warm year 1", CRISIS_KPIS)
+    assert not bad, ("crisis_loaded: expected the crisis service's KPIs of the warm-started "
+                     "first year not to differ from a cold start's third year; " + "; ".join(bad))
 
 
 @pytest.mark.parametrize("case", list(CASES))
