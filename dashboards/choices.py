@@ -29,6 +29,8 @@ MAX_REPLICATIONS = 50
 MIN_DAYS = 20
 #: Longest horizon the page offers (ten years).
 MAX_DAYS = 3650
+#: The horizon slider's step from MIN_DAYS: a year (365), two and three lie on it.
+DAYS_STEP = 5
 #: One year: runs start warm (ODD 5), so the whole horizon counts.
 DEFAULT_REPLICATIONS, DEFAULT_DAYS = 10, 365
 DEFAULT_PRESETS = ("rotterdam_vraagwijzer", "schiedam_walk_in")
@@ -91,6 +93,9 @@ def build_request(choices: Choices) -> Request:
     replications = check_int("compare", "replications", choices.replications, 2,
                              MAX_REPLICATIONS)
     days = check_int("compare", "days", choices.days, MIN_DAYS, MAX_DAYS)
+    if (days - MIN_DAYS) % DAYS_STEP:  # the slider could not show it
+        raise InputError("compare", "days", days, f"must be from {MIN_DAYS} to {MAX_DAYS} "
+                         f"in steps of {DAYS_STEP} (e.g. 365 or 730), as the slider offers")
     arms = tuple(Arm(label, load_scenario(c.preset, dict(c.edits)))
                  for label, c in zip(labels(choices), choices.arms, strict=True))
     return Request(arms, replications, days, warmup_days=warmup_days(arms, days))

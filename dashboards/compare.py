@@ -24,6 +24,7 @@ from sim.results import scenario_hash
 
 from . import analysis, figures, plotly_view
 from .choices import (
+    DAYS_STEP,
     MAX_ARMS,
     MAX_DAYS,
     MAX_REPLICATIONS,
@@ -139,10 +140,8 @@ def ChoicesEditor(language: str):
                              on_value=lambda n: choices.set(Choices(choices.value.arms, n,
                                                                     choices.value.days)))
         with solara.Column(style={"min-width": "520px"}):
-            # step 5 from 20: a year (365), two (730) and three (1095) lie on it, so the
-            # slider shows the days a link or a preset asks for, not the step next to it
             solara.SliderInt(t("horizon", language), value=c.days, min=MIN_DAYS,
-                             max=MAX_DAYS, step=5, thumb_label="always",
+                             max=MAX_DAYS, step=DAYS_STEP, thumb_label="always",
                              on_value=lambda n: choices.set(
                                  Choices(choices.value.arms, choices.value.replications, n)))
             solara.Text(t("horizon_note", language), style={"color": "grey"})

@@ -123,6 +123,9 @@ def test_the_link_round_trips_and_bad_links_are_one_line():
     assert from_query("") is None
     with pytest.raises(sim.InputError, match="replications = 1: must be an integer from 2"):
         from_query("scenarios=rotterdam_vraagwijzer,schiedam_walk_in&replications=1")
+    with pytest.raises(sim.InputError, match="days = 367: must be from 20 to 3650 in steps "
+                       "of 5"):
+        from_query("scenarios=rotterdam_vraagwijzer,schiedam_walk_in&days=367")
     with pytest.raises(sim.InputError, match="is not a preset"):
         from_query("scenarios=rotterdam_vraagwijzer,nowhere")
     with pytest.raises(sim.InputError, match="wijkteam.n_professionals = -1"):
