@@ -81,9 +81,15 @@ class Computed:
         return self._made[key]
 
     @property
+    def pairs(self) -> dict[str, pd.DataFrame]:
+        """Per scenario after the reference, its paired differences (:func:`paired_frames`),
+        made once for the tables and the differences figure."""
+        return self.made("pairs", lambda: paired_frames(self.runs, self.request))
+
+    @property
     def table(self) -> pd.DataFrame:
         """The paired comparison of every KPI."""
-        return self.made("table", lambda: table(self.runs, self.request))
+        return self.made("table", lambda: table(self.runs, self.request, pairs=self.pairs))
 
     @property
     def headline_table(self) -> pd.DataFrame:
@@ -91,7 +97,7 @@ class Computed:
         if "table" in self._made:
             return self.table
         return self.made("headline_table", lambda: table(
-            self.runs, self.request, [column(k) for k in POLICY_OUTCOMES]))
+            self.runs, self.request, [column(k) for k in POLICY_OUTCOMES], self.pairs))
 
 
 def compute(view: View, request: Request) -> Computed | None:
@@ -105,13 +111,13 @@ def column(kpi: str) -> str:
     return f"{kpi}_per_1000_year" if KPIS[kpi].per_1000_year else kpi
 
 
-def table(runs: pd.DataFrame, request: Request, kpis: list[str] | None = None
-          ) -> pd.DataFrame:
+def table(runs: pd.DataFrame, request: Request, kpis: list[str] | None = None,
+          pairs: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """The paired comparison of every KPI (or of ``kpis``), with the paired runs in which
-    each did better."""
+    each did better; ``pairs``: the runs' :func:`paired_frames`, if already made."""
     labels = [a.label for a in request.arms]
     tab = compare_runs(runs, kpis, scenarios=labels)
-    diffs = {other: paired_frame(runs, labels[0], other) for other in labels[1:]}
+    diffs = pairs if pairs is not None else paired_frames(runs, request)
     tab["better_in"] = [wins(diffs[r.scenario][r.kpi].dropna(), r.kpi)[0]
                         if r.scenario != r.reference else math.nan for r in tab.itertuples()]
     tab["significant"] = [excludes_zero(r) for r in tab.itertuples()]
@@ -125,6 +131,12 @@ def paired_frame(runs: pd.DataFrame, reference: str, other: str) -> pd.DataFrame
     a = runs[runs["scenario"] == reference].set_index("seed")[cols]
     b = runs[runs["scenario"] == other].set_index("seed")[cols]
     return b - a
+
+
+def paired_frames(runs: pd.DataFrame, request: Request) -> dict[str, pd.DataFrame]:
+    """:func:`paired_frame` of each scenario after the reference, by its label."""
+    labels = [a.label for a in request.arms]
+    return {other: paired_frame(runs, labels[0], other) for other in labels[1:]}
 
 
 def wins(d: pd.Series, kpi: str) -> tuple[int, int]:

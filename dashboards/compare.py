@@ -366,7 +366,7 @@ def figure(c: analysis.Computed, request: Request, name: str, scenario: str, lan
 
 def _figure(c: analysis.Computed, request: Request, name: str, scenario: str, language: str):
     if name == "differences":
-        return figures.differences(c.runs, c.headline_table, request, language)
+        return figures.differences(c.pairs, c.headline_table, request, language)
     if name == "groups":
         return figures.groups(c.table, request, language)
     part = {"daily": "daily", "load": "daily", "waits": "waits", "routes": "routes"}[name]

@@ -19,7 +19,7 @@ from sim.kpis import KPIS, POLICY_OUTCOMES, declaration
 from sim.lab import figures as lab_figures
 from sim.vocabulary import GAVE_UP
 
-from .analysis import column, load_frame, paired_frame
+from .analysis import column, load_frame
 from .i18n import t
 from .runner import Request
 
@@ -30,16 +30,15 @@ LOAD_COLUMNS = ("caseload_in_use", "waitlist_length", "volunteers_active", "plac
 DAILY_COLUMNS = ("open_needs", "waitlist_length", "crises_cum", *GAVE_UP)
 
 
-def differences(runs: pd.DataFrame, tab: pd.DataFrame, request: Request, lang: str
-                ) -> go.Figure:
-    """Per policy outcome, each scenario's paired differences against the reference."""
-    ref = request.arms[0].label
+def differences(pairs: dict[str, pd.DataFrame], tab: pd.DataFrame, request: Request,
+                lang: str) -> go.Figure:
+    """Per policy outcome, each scenario's paired differences against the reference
+    (``pairs``: :func:`analysis.paired_frames`)."""
     others = [a.label for a in request.arms[1:]]
     titles = [KPIS[k].label(lang) + (f" ({t('per_1000', lang)})" if KPIS[k].per_1000_year
                                      else "") for k in POLICY_OUTCOMES]
     fig = make_subplots(rows=len(POLICY_OUTCOMES), cols=1, subplot_titles=titles,
                         vertical_spacing=0.07)
-    pairs = {other: paired_frame(runs, ref, other) for other in others}
     for i, kpi in enumerate(POLICY_OUTCOMES, start=1):
         scale = 100.0 if declaration(kpi).is_share else 1.0
         col = column(kpi)

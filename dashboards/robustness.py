@@ -63,26 +63,26 @@ def robustness_figures(path: Path) -> dict | str | None:
 
 @solara.component
 def RobustnessView(path: Path, language: str):
-    """Shares and PRIM boxes of the robustness run in ``path``, if it is one."""
+    """Shares and PRIM boxes of the robustness run in ``path``, if it is one. The page makes
+    one per directory (keyed by it), so another directory's figures never show here."""
     kpi, set_kpi = solara.use_state(None)
-    # with its path: while a newly opened directory's are made, the last ones are not shown
-    made = plotly_view.use_made(lambda: (path, robustness_figures(path)), [path])
-    if made is None or made[0] != path or made[1] is None:
+    made = plotly_view.use_made(lambda: robustness_figures(path), [path])
+    if made is None:
         return
-    if isinstance(made[1], str):
-        solara.Error(made[1])
+    if isinstance(made, str):
+        solara.Error(made)
         return
-    payload = made[1]["payload"]
+    payload = made["payload"]
     kpis = payload["kpis"]
     chosen = kpi if kpi in kpis else kpis[0]
     solara.Markdown(f"## {t('robustness_title', language)}")
     solara.Markdown(summary_sentence(payload))
-    plotly_view.Figure(made[1]["shares"])
+    plotly_view.Figure(made["shares"])
     shares = pd.DataFrame(payload["shares"])
     solara.DataFrame(shares[[c for c in SHARE_COLUMNS if c in shares.columns]])
     solara.Markdown(f"### {t('robustness_boxes', language)}")
     solara.Select(t("sweeps_kpi", language), values=kpis, value=chosen, on_value=set_kpi)
     solara.Markdown(f"**{flat_label(chosen)}**")
     solara.DataFrame(boxes_table(payload, chosen))
-    plotly_view.Figure(made[1]["boxes"])
-    plotly_view.Figure(made[1]["tradeoff"])
+    plotly_view.Figure(made["boxes"])
+    plotly_view.Figure(made["tradeoff"])

@@ -182,9 +182,10 @@ def Page():
             solara.Error(error)
         StartSweep(root, language, do_open)
         if opened is not None:
-            # a component per directory: another's outcome, axis and filters do not carry over
+            # a component per directory: another's outcome, axis, filters and figures do not
+            # carry over
             Explore(*opened, language=language).key(str(opened[0]))
-            RobustnessView(opened[0], language)
+            RobustnessView(opened[0], language).key(f"robustness {opened[0]}")
 
 
 @solara.component
