@@ -11,23 +11,27 @@ shifted and scenarios run with one seed stay paired:
    days only. The requests that reach each team give its stationary arrival rate
    (weighted for the needs still on their way, :func:`pilot_arrivals`) and the mix of
    who arrives with what; the crises that did not come off its intake queue or list
-   give the crisis service's. The pilot is short, so its rate is an estimate (about
-   1 / sqrt(arrivals seen)).
+   give the crisis service's, and the needs given up outside a team that stay hidden
+   the rate at which residents give up so. The pilot is short, so its rate is an
+   estimate (about 1 / sqrt(arrivals seen)).
    It does only the work that decides which requests reach a team and when: no event
    log, no daily series, no statistics (it counts from day infinity), and meetings
    that form no ties and skip the draws of visitors without an open need
    (``MeetingPlaces.only_needs``), about a third of its cost.
 2. A **pre-history**: before day 0 the model itself runs only its slow parts, the
    teams, the front desk (for repeat requests), escalation, withdrawal and the crisis
-   service, on arrivals resampled from the pilot's at the measured rates, for four
-   times the longest mean case duration (:func:`pre_history_days`), the last one and a
-   half at the full rate and the part before thinned to the cases that would outlast
-   it; a state change there only sets the state (the state counts are made at day 0
-   from the records kept). Each rule module
-   schedules its own part (``Wijkteam.warm_start``, ``CrisisService.warm_start``),
-   and caseloads, waiting lists (with their urgencies and clocks), overload and
-   repeats build up by the rules themselves, so the cases in progress at day 0 are
-   length-biased as in the stationary regime, with their true remaining durations.
+   service, on arrivals and hidden needs resampled from the pilot's at the measured
+   rates, for four times the longest mean case duration (:func:`pre_history_days`),
+   the last one and a half at the full rate and the part before thinned to what would
+   outlast it; a state change there only sets the state (the state counts are made at
+   day 0 from the records kept). Each rule module schedules its own part
+   (``Wijkteam.warm_start``, ``CrisisService.warm_start``, ``Escalation.warm_start``),
+   and caseloads, waiting lists (with their urgencies and clocks), overload, repeats
+   and the hidden needs' crises build up by the rules themselves, so the cases in
+   progress at day 0 are length-biased as in the stationary regime, with their true
+   remaining durations, and the needs still hidden at day 0 surface in the run's first
+   months as they would. A hidden need outreach finds before day 0 is not followed
+   on (:func:`_found_before_day_0`).
    With a volunteer initiative the pool has its own pre-history, at least two years
    (``VolunteerInitiative.warm_start``): it recruits at visits, its motivation changes
    and volunteers leave by the rules, while it takes the pilot's asks of the initiative
@@ -58,7 +62,7 @@ from .eventlog import EventLog, NoEventLog
 from .population import Residents
 from .streams import generator, scalar
 from .submodels.volunteers import POOL_HISTORY_DAYS
-from .vocabulary import BEGUN, ENDED, RESIDENT, Need
+from .vocabulary import BEGUN, ENDED, HIDDEN, RESIDENT, Need
 
 if TYPE_CHECKING:
     from .model import Neighbourhood
@@ -110,6 +114,7 @@ def warm_start(model: Neighbourhood, make_pilot: Callable[..., Neighbourhood]
     pilot.seeking.chunk_days = days  # its needs drawn for the days it runs, not a year
     pilot.events, pilot.datacollector = NoEventLog(), _NoSeries()  # never read
     pilot.meeting.only_needs()
+    pilot.escalation.hides = {}
     pool = model.volunteering.on
     if pool:
         pilot.volunteering.asks = []
@@ -118,7 +123,7 @@ def warm_start(model: Neighbourhood, make_pilot: Callable[..., Neighbourhood]
             pilot.step()
     finally:
         getattr(mesa.Agent, "_ids", {}).pop(pilot, None)
-    joined, crises = pilot_arrivals(pilot, len(model.wijkteam.teams), days)
+    joined, crises, hides = pilot_arrivals(pilot, len(model.wijkteam.teams), days)
     history, full_rate = pre_history_days(model)
     if pool:
         history = max(history, POOL_HISTORY_DAYS)
@@ -135,10 +140,13 @@ def warm_start(model: Neighbourhood, make_pilot: Callable[..., Neighbourhood]
         k = len(joined) + 1
         model.volunteering.warm_start(asks, generator(model.seed, "warmstart", PRE_HISTORY, k),
                                       scalar(model.seed, "warmstart", PRE_HISTORY, k))
+    model.escalation.warm_start(*hides, -history, -full_rate,  # and one for the hidden needs
+                                generator(model.seed, "warmstart", PRE_HISTORY, len(joined) + 2))
     run_pre_history(model, history)
     return {"warm": True, "pilot_days": days, "pre_history_days": history,
             "arrivals_per_day": [round(sum(weights), 4) for _, weights in joined],
             "in_progress_at_start": len(model.needs),
+            "hidden_at_start": sum(n.state == HIDDEN and not n.crisis for n in model.needs),
             "volunteer_asks_per_day": round(sum(asks[1]), 4),
             "volunteers_at_start": model.volunteering.active}
 
@@ -151,10 +159,12 @@ class _NoSeries:
 
 
 def pilot_arrivals(pilot: Neighbourhood, n_teams: int, days: int
-                   ) -> tuple[list[tuple[list, list[float]]], tuple[list, list[float]]]:
+                   ) -> tuple[list[tuple[list, list[float]]], tuple[list, list[float]],
+                              tuple[list, list[float]]]:
     """Who reached each team in the pilot, each with a weight per day that makes the
     weights add up to the stationary rate; the same for the crises that did not come off
-    a team's intake queue or list.
+    a team's intake queue or list, and for the needs given up on outside a team that
+    stayed, hidden (as (resident, kind, urgency when given up, patience uniform)).
 
     The pilot starts empty, so a request that took δ days from its need to the team
     could only be seen if its need arose in the first ``days - δ`` days: it is counted
@@ -162,21 +172,33 @@ def pilot_arrivals(pilot: Neighbourhood, n_teams: int, days: int
     the rate of the stationary regime, not the pilot's lower one while needs are still
     on their way. The weight is capped at ``4 / days`` (δ over 3/4 of the pilot), so that
     one late arrival cannot swing the rate; such arrivals are then undercounted. Repeat
-    requests are left out: the pre-history makes its own.
+    requests are left out: the pre-history makes its own. So is a crisis that came after
+    the resident gave up, and the team it then reached: the pre-history's copies of the
+    hidden needs make those by the rules, at delays the 45-day pilot would hardly see (a
+    crisis a median four months after the need).
     """
     joined: list[tuple[list, list[float]]] = [([], []) for _ in range(n_teams)]
     crises: tuple[list, list[float]] = ([], [])
+    hides: tuple[list, list[float]] = ([], [])
+    hidden_at = pilot.escalation.hides
+    for need, t, urgency, patience in hidden_at.values():
+        if need.repeat_of < 0:
+            hides[0].append((need.resident, need.kind, urgency, patience))
+            hides[1].append(_weight(days, t - need.t_arise))
     for need in pilot.needs:
         if need.repeat_of >= 0:
             continue
-        if need.t_intake < days:
+        hidden = hidden_at.get(need.id)
+        # a crisis after giving up, and a team it then reached, are the copies' to make
+        copied = hidden is not None and need.t_crisis >= hidden[1]
+        if need.t_intake < days and not (copied and need.t_intake >= need.t_crisis):
             like, weights = joined[pilot.wijkteam.team_index(need)]
             like.append(need)
             weights.append(_weight(days, need.t_intake - need.t_arise))
-        if need.t_crisis < days and need.t_left_queue != need.t_crisis:
+        if need.t_crisis < days and need.t_left_queue != need.t_crisis and not copied:
             crises[0].append(need)
             crises[1].append(_weight(days, need.t_crisis - need.t_arise))
-    return joined, crises
+    return joined, crises, hides
 
 
 def _weight(days: int, delay_days: float) -> float:
@@ -190,6 +212,16 @@ def _state_only(need: Need, state: str) -> None:
     need.state = state
 
 
+def _found_before_day_0(payload: tuple[Need, int]) -> None:
+    """Outreach meets a hidden need before day 0: it is no longer hidden, and the
+    pre-history does not follow it on (its course, through informal help, would draw
+    from the streams the run draws from after day 0); the pilot's arrivals at the teams
+    hold the needs outreach brings there."""
+    need, step = payload
+    if need.state == HIDDEN and step == need.route_step:
+        need.state = "withdrawn"
+
+
 def run_pre_history(model: Neighbourhood, history: int) -> None:
     """Days -history .. -1 on the calendar (and the desk's mornings), then day 0 afresh:
     records that ended are dropped, those in progress numbered from 0; the state counts,
@@ -201,6 +233,8 @@ def run_pre_history(model: Neighbourhood, history: int) -> None:
     rules and the records at day 0 read."""
     model.events = NoEventLog()  # the pre-history's events are not kept
     model.set_state = _state_only  # shadows Neighbourhood.set_state until day 0
+    handlers = model.calendar.handlers
+    meet_hidden, handlers["meet_hidden"] = handlers["meet_hidden"], _found_before_day_0
     try:
         for d in range(-history, 0):
             model.calendar.open_day(d)
@@ -213,6 +247,7 @@ def run_pre_history(model: Neighbourhood, history: int) -> None:
             model.calendar.run_day(model, model.wijkteam.mark)
     finally:
         del model.set_state
+        handlers["meet_hidden"] = meet_hidden
     model.now = 0.0
     kept = [n for n in model.needs if n.state not in ENDED]
     ids = {n.id: i for i, n in enumerate(kept)}

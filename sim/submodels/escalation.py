@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import math
 
-from ..streams import expo
+from ..streams import expo, poisson_copies
 from ..vocabulary import (
+    BEGUN,
     CRISIS,
     CRISIS_SERVICE,
     HIDDEN,
     HIGH,
+    N_U,
     RESIDENT,
     U_ESC_LOW,
     U_PERSIST,
@@ -42,9 +44,44 @@ class Escalation:
         self.s = model.scenario
         self.schedule = model.calendar.schedule
         self.crises = 0
+        #: the warm start's pilot sets this to record the needs given up on outside a team
+        #: and the crisis service and left hidden: need id -> (need, day, urgency, patience
+        #: uniform) of its first giving up (ODD 5)
+        self.hides: dict[int, tuple[Need, float, int, float]] | None = None
         e = self.s.escalation
         self._days_mean = (e.low_to_medium_days, e.medium_to_high_days, e.high_to_crisis_days)
-        model.calendar.on({"escalate": self.on_escalate, "withdraw": self.on_withdraw})
+        model.calendar.on({"escalate": self.on_escalate, "withdraw": self.on_withdraw,
+                           "warm_hidden": self.on_warm_hidden})
+
+    def warm_start(self, hides: list[tuple[int, int, int, float]], weights: list[float],
+                   t0: float, t_full: float, rng) -> None:
+        """The hidden needs' pre-history (ODD 5): from ``t0`` to day 0 residents give up on
+        needs that stay hidden at the stationary rate of the pilot's (``hides``, with their
+        weights per day: those given up outside a team, as (resident, kind, urgency when
+        given up, patience uniform); a team's own come from its pre-history), each a copy
+        of one of them with fresh uniforms but its patience: a crisis reopens the need and
+        the resident's patience runs as long as it did the first time, which was short
+        enough to give up (a fresh one would keep crises waiting for the service that in
+        the stationary regime give up). From there the rules decide: urgency rises, a
+        crisis reaches the crisis service, outreach finds some; those still hidden at day
+        0 are the stock that surfaces in the run's first months. Before ``t_full`` only the
+        copies still hidden at ``t_full`` by their own escalation times are kept
+        (thinning, as the teams' pre-history does)."""
+        for t, (rid, kind, urgency, patience), u in poisson_copies(rng, hides, weights, t0,
+                                                                    0.0, N_U):
+            u[U_WITHDRAW] = patience
+            if t < t_full and t + sum(self._days_mean[k] * expo(u[U_ESC_LOW + k])
+                                      for k in range(urgency, HIGH + 1)) < t_full:
+                continue
+            self.schedule(t, "warm_hidden", (rid, kind, urgency, u))
+
+    def on_warm_hidden(self, payload) -> None:
+        """A resident of the pre-history gives up on a need that stays, hidden: its urgency
+        rises from now; its patience has run (a crisis starts it anew)."""
+        rid, kind, urgency, u = payload
+        need = self.m.seeking.record(rid, kind, urgency, u, BEGUN, clocks=False)
+        self.withdraw(need, WITHDRAWS, stays=True)
+        self._schedule(need, self.m.now)
 
     def start(self, need: Need, reluctance_ask: float) -> None:
         """A new need's clocks: when the resident gives up, when urgency first rises."""
@@ -104,14 +141,19 @@ class Escalation:
         if need.state in UNANSWERED:
             self.withdraw(need, WITHDRAWS)
 
-    def withdraw(self, need: Need, step: str) -> None:
-        """The resident gives up (``step`` says how); the need itself may stay, hidden."""
+    def withdraw(self, need: Need, step: str, stays: bool | None = None) -> None:
+        """The resident gives up (``step`` says how); the need itself may stay, hidden
+        (``stays``: as its own uniform decides, unless given)."""
         m = self.m
         m.wijkteam.leave_waitlist(need)
         need.outcome = "withdrawn"
         need.t_closed = m.now
-        stays = self.s.escalation.enabled \
-            and need.u[U_PERSIST] < self.s.withdrawal.p_need_persists
+        if stays is None:
+            stays = self.s.escalation.enabled \
+                and need.u[U_PERSIST] < self.s.withdrawal.p_need_persists
         m.transition(need, step, HIDDEN if stays else "withdrawn", RESIDENT + need.resident)
         if stays:
             m.outreach.look_for(need)
+            if self.hides is not None and math.isnan(need.t_intake) and not need.crisis:
+                self.hides.setdefault(need.id, (need, m.now, need.urgency,
+                                                need.u[U_WITHDRAW]))

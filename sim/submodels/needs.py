@@ -145,16 +145,17 @@ class Seeking:
         return need
 
     def record(self, rid: int, kind: int, urg: int, u: Sequence[float], step: str,
-               repeat_of: int = -1) -> Need:
+               repeat_of: int = -1, clocks: bool = True) -> Need:
         """A new request's record, unvoiced, with its clocks of escalation and withdrawal
-        started; the caller routes it (a request of the warm start's pre-history, ODD 5,
-        goes straight to the wijkteam's queue)."""
+        started unless ``clocks`` is false; the caller routes it (a request of the warm
+        start's pre-history, ODD 5, goes straight to the wijkteam's queue)."""
         m = self.m
         need = Need(next(m.need_ids), rid, kind, urg, m.now, u, repeat_of)
         need.network_size = len(self.residents.ties[rid])
         m.needs.append(need)
         m.transition(need, step, "unvoiced", RESIDENT + rid)
-        m.escalation.start(need, self.residents.reluctance_ask[rid])
+        if clocks:
+            m.escalation.start(need, self.residents.reluctance_ask[rid])
         return need
 
     def on_ask(self, payload) -> None:
