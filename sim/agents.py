@@ -34,6 +34,8 @@ class Volunteer(mesa.Agent):
         self.rid = rid
         self.motivation = motivation
         self.sensitivity = 1.0  # how much unclear roles and paperwork weigh on them (7.7)
+        # the daily change of motivation below capacity and at it (set with the sensitivity)
+        self.drift_free = self.drift_full = 0.0
         self.leave_day = float("inf")  # when they move on for reasons outside the initiative
         self.tasks = 0
         self.active = True

@@ -65,30 +65,35 @@ def trial_time(rng: random.Random, now: float, q: float) -> float:
 
 
 def poisson_copies(rng: np.random.Generator, items: list, weights: list[float], t0: float,
-                   t1: float, n_u: int) -> list[tuple[float, Any, list[float]]]:
+                   t1: float, n_u: int) -> list[tuple[float, Any, memoryview]]:
     """Arrivals on [t0, t1) as a Poisson process of rate ``sum(weights)`` per day, each a
     copy of one of ``items`` (chosen in proportion to its weight) with ``n_u`` fresh
     uniforms: ``(time, item, uniforms)`` in time order.
 
     The k-th arrival always uses the k-th draws of ``rng`` (its gap, its pick, its
     uniforms, drawn in blocks of a fixed size), so two policies run with one seed get
-    alike arrivals, spaced by their own rates (common random numbers).
+    alike arrivals, spaced by their own rates (common random numbers). The uniforms are a
+    writable view of the arrival's row of its block, as a need's are (``Seeking``): a
+    thinned pre-history drops most copies unread, and a view costs half of what a list
+    of floats does to make.
     """
     rate = float(sum(weights))
     if rate <= 0 or t1 <= t0 or not items:
         return []
     cumulative = np.cumsum(weights) / rate
-    out: list[tuple[float, Any, list[float]]] = []
-    t = t0
+    out: list[tuple[float, Any, memoryview]] = []
+    t, last = t0, len(items) - 1
     while True:
         gaps = rng.exponential(size=_BLOCK) / rate
         picks = np.searchsorted(cumulative, rng.random(_BLOCK), side="right")
-        u = rng.random((_BLOCK, n_u)).tolist()
-        for gap, i, row in zip(gaps.tolist(), picks.tolist(), u, strict=True):
+        u = memoryview(rng.random(_BLOCK * n_u))
+        k = 0
+        for gap, i in zip(gaps.tolist(), picks.tolist(), strict=True):
             t += gap
             if t >= t1:
                 return out
-            out.append((t, items[min(i, len(items) - 1)], row))
+            out.append((t, items[min(i, last)], u[k:k + n_u]))
+            k += n_u
 
 
 #: Arrivals drawn at a time by :func:`poisson_copies`.

@@ -206,9 +206,17 @@ def _weight(days: int, delay_days: float) -> float:
     return 1.0 / max(days - delay_days, days / 4)
 
 
-def _state_only(need: Need, state: str) -> None:
-    """A request's state before day 0, without the model's counts of states and open needs:
-    nothing before day 0 reads them, and they are made at day 0 from the records kept."""
+#: ``Calendar.run_day``'s ``mark`` before day 0: the team's time averages integrate from
+#: the counted period on, so nothing is marked (a builtin is the cheapest call to make)
+_NO_STATISTICS: Callable[[float], object] = float
+
+
+def _step_only(need: Need, step: str, state: str, resource: int) -> None:
+    """A route step before day 0 (``Neighbourhood.transition`` there): without the model's
+    counts of states and open needs, which nothing before day 0 reads and which are made
+    at day 0 from the records kept, and without the event log, which is not kept."""
+    need.route_step += 1
+    need.route.append(step)
     need.state = state
 
 
@@ -227,12 +235,12 @@ def run_pre_history(model: Neighbourhood, history: int) -> None:
     records that ended are dropped, those in progress numbered from 0; the state counts,
     the event log and the crisis count start again.
 
-    Before day 0 a request's state change only sets its state (:func:`_state_only`):
-    the state counts and who has an open need are counted at day 0 from the records
-    kept, and the event log is not kept, so the pre-history does only the work its
-    rules and the records at day 0 read."""
+    Before day 0 a route step only moves the request on (:func:`_step_only`): the state
+    counts and who has an open need are counted at day 0 from the records kept, and the
+    event log is not kept, so the pre-history does only the work its rules and the
+    records at day 0 read."""
     model.events = NoEventLog()  # the pre-history's events are not kept
-    model.set_state = _state_only  # shadows Neighbourhood.set_state until day 0
+    model.transition = _step_only  # shadows Neighbourhood.transition until day 0
     handlers = model.calendar.handlers
     meet_hidden, handlers["meet_hidden"] = handlers["meet_hidden"], _found_before_day_0
     try:
@@ -244,9 +252,9 @@ def run_pre_history(model: Neighbourhood, history: int) -> None:
             if model.scenario.wijkteam.intake:
                 model.wijkteam.morning(d)
             model.volunteering.warm_morning(d)  # from the pool's pre-history on, if any
-            model.calendar.run_day(model, model.wijkteam.mark)
+            model.calendar.run_day(model, _NO_STATISTICS)
     finally:
-        del model.set_state
+        del model.transition
         handlers["meet_hidden"] = meet_hidden
     model.now = 0.0
     kept = [n for n in model.needs if n.state not in ENDED]

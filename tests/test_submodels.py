@@ -20,6 +20,7 @@ from sim.streams import geometric
 from sim.submodels import bystander
 from sim.submodels.meeting_places import pair_counts, pair_index
 from sim.submodels.noticing import pick
+from sim.submodels.volunteers import VolunteerInitiative
 from sim.vocabulary import (
     COMPLEX,
     HIGH,
@@ -196,6 +197,7 @@ def test_a_volunteer_at_capacity_loses_motivation_and_drops_out():
     vol = model.volunteering.pool[0]
     vol.tasks = v.capacity_tasks
     vol.motivation = v.dropout_threshold + 0.5 * v.motivation_loss_overload_per_day
+    model.volunteering.changed(vol)
     before = len(model.volunteering.pool)
     model.volunteering.morning()
     assert not vol.active and vol not in model.volunteering.pool, \
@@ -531,6 +533,8 @@ def test_burden_of_unclear_roles_and_paperwork_pushes_out_the_sensitive(level, f
     calm.sensitivity, calm.motivation = 0.0, 0.5
     sensitive.sensitivity = 100.0
     sensitive.motivation = v.dropout_threshold + 50.0 * burden - v.motivation_recovery_per_day
+    model.volunteering.changed(calm)
+    model.volunteering.changed(sensitive)
     model.volunteering.morning()
     assert calm.motivation == pytest.approx(0.5 + v.motivation_recovery_per_day), \
         "expected a volunteer insensitive to burden to recover"
@@ -540,11 +544,64 @@ def test_burden_of_unclear_roles_and_paperwork_pushes_out_the_sensitive(level, f
         assert model.volunteering.dropped == 1, "expected the dropout in the total too"
 
 
+def _every_volunteer_every_morning(self) -> None:
+    """ODD 7.7's morning as stated: every volunteer of the pool, in its order."""
+    v, now = self.s.volunteers, self.m.now
+    dropped = False
+    for vol in self.pool:
+        if now >= vol.leave_day:
+            self._drop(vol, "volunteer moves on")
+            dropped = True
+            continue
+        full = vol.tasks >= v.capacity_tasks
+        vol.motivation = min(1.0, vol.motivation + (-self.burden_per_day * vol.sensitivity + (
+            -v.motivation_loss_overload_per_day if full else v.motivation_recovery_per_day)))
+        if vol.motivation < v.dropout_threshold:
+            dropped = True
+            self._drop(vol, "volunteer drops out: " + ("overloaded" if full else
+                                                        "roles and paperwork"))
+            self.dropped_burden += not full and now >= self.m.stats_from
+    if dropped:
+        self.pool = [vol for vol in self.pool if vol.active]
+
+
+def test_a_morning_that_looks_only_at_the_restless_keeps_the_rule(monkeypatch):
+    """The pool's morning skips the volunteers at rest (motivation 1, below capacity,
+    recovering at least as fast as drained), who would stay as they are. Over a warm-started
+    year with recruits, overload, burden and leaving, it gives what looking at every
+    volunteer every morning gives: the same event log, KPIs and pool, motivations included."""
+    overrides = {"population.n_residents": 3000, "volunteers.formalisation_burden": 0.6,
+                 "volunteers.p_recruit_visit": 0.01, "volunteers.capacity_tasks": 1}
+
+    def year() -> tuple:
+        run = sim.Simulation(sim.load_scenario("vlaardingen_klussenbank", overrides), seed=3,
+                             days=365)
+        result = run.run()
+        pool = [(vol.rid, vol.motivation, vol.tasks) for vol in run.model.volunteering.pool]
+        run.close()
+        return result.events, result.summary, pool
+
+    events, summary, pool = year()
+    monkeypatch.setattr(VolunteerInitiative, "morning", _every_volunteer_every_morning)
+    events_rule, summary_rule, pool_rule = year()
+    activity = events["activity"].value_counts()
+    assert all(activity.get(f"volunteer {why}", 0) > 0 for why in (
+        "moves on", "drops out: roles and paperwork", "drops out: overloaded")) \
+        and any(m < 1.0 for _, m, _ in pool), \
+        f"expected a pool that recruits, is overloaded, pushed out and moves on, else this " \
+        f"proves little: {activity.filter(like='volunteer').to_dict()}"
+    assert events.equals(events_rule), \
+        "expected the same event log as a morning that looks at every volunteer"
+    assert summary == summary_rule, "expected the same KPIs as a morning that looks at everyone"
+    assert pool == pool_rule, "expected the same volunteers with the same motivations"
+
+
 def test_a_volunteer_moves_on_at_their_leave_day():
     model = tiny("vlaardingen_klussenbank")
     vol = model.volunteering.pool[0]
     assert 0 < vol.leave_day < math.inf, "expected a leave day drawn at joining"
     vol.leave_day = 0.0
+    model.volunteering.changed(vol)
     model.volunteering.morning()
     assert not vol.active and model.volunteering.dropped == 1, "expected the volunteer gone"
     assert model.volunteering.dropped_burden == 0, "expected moving on not counted as burden"

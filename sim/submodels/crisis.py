@@ -40,10 +40,12 @@ class CrisisService:
             self.schedule(t, "warm_crisis", (like.resident, like.kind, u))
 
     def on_warm_crisis(self, payload) -> None:
-        """A crisis of the pre-history reaches the service."""
+        """A crisis of the pre-history reaches the service: a copy of the pilot's, or a
+        hidden need's that surfaces (``Escalation.warm_start``)."""
         rid, kind, u = payload
-        need = self.m.seeking.record(rid, kind, HIGH, u, BEGUN)
+        need = self.m.seeking.record(rid, kind, HIGH, u, BEGUN, clocks=False)
         need.crisis, need.t_crisis = True, self.m.now
+        self.m.escalation.reopen(need)  # as a crisis does: patience anew, urgency no more
         self.arrive(need)
 
     @property

@@ -62,25 +62,43 @@ class Escalation:
         of one of them with fresh uniforms but its patience: a crisis reopens the need and
         the resident's patience runs as long as it did the first time, which was short
         enough to give up (a fresh one would keep crises waiting for the service that in
-        the stationary regime give up). From there the rules decide: urgency rises, a
-        crisis reaches the crisis service, outreach finds some; those still hidden at day
-        0 are the stock that surfaces in the run's first months. Before ``t_full`` only the
-        copies still hidden at ``t_full`` by their own escalation times are kept
-        (thinning, as the teams' pre-history does)."""
+        the stationary regime give up).
+
+        While hidden, nothing but its own urgency and outreach touches a need, so each
+        copy's course is known when it is drawn: its urgency rises by the rule's times
+        (:meth:`_schedule`, from its uniforms) and outreach meets it on the day
+        :meth:`Outreach.found_day` draws. Only what reaches day 0 or the crisis service
+        is made: a copy that becomes a crisis before day 0 is made then, as the crisis
+        service's copies are (or joins the team's list without the service); one found
+        before day 0 and before its crisis is not followed (as the pre-history does with
+        any need outreach finds, ``sim.warmstart``), nor one gone before ``t_full``
+        (thinning, as the teams' pre-history does); one still hidden at day 0 is made when
+        given up, with that day of outreach, and its urgency rises by the rules."""
+        found_day, crisis_service = self.m.outreach.found_day, self.m.crisis.on
         for t, (rid, kind, urgency, patience), u in poisson_copies(rng, hides, weights, t0,
                                                                     0.0, N_U):
             u[U_WITHDRAW] = patience
-            if t < t_full and t + sum(self._days_mean[k] * expo(u[U_ESC_LOW + k])
-                                      for k in range(urgency, HIGH + 1)) < t_full:
+            crisis = t
+            for level in range(urgency, HIGH + 1):
+                crisis += self._days_mean[level] * expo(u[U_ESC_LOW + level])
+            if crisis < t_full:
                 continue
-            self.schedule(t, "warm_hidden", (rid, kind, urgency, u))
+            found = found_day(t)
+            if found < min(crisis, 0.0):
+                continue
+            if crisis >= 0.0:
+                self.schedule(t, "warm_hidden", (rid, kind, urgency, u, found))
+            elif crisis_service:
+                self.schedule(crisis, "warm_crisis", (rid, kind, u))
+            else:
+                self.schedule(crisis, "warm_arrival", (rid, kind, HIGH, True, u))
 
     def on_warm_hidden(self, payload) -> None:
-        """A resident of the pre-history gives up on a need that stays, hidden: its urgency
-        rises from now; its patience has run (a crisis starts it anew)."""
-        rid, kind, urgency, u = payload
+        """A resident of the pre-history gives up on a need that stays hidden past day 0:
+        its urgency rises from now; its patience has run (a crisis starts it anew)."""
+        rid, kind, urgency, u, found = payload
         need = self.m.seeking.record(rid, kind, urgency, u, BEGUN, clocks=False)
-        self.withdraw(need, WITHDRAWS, stays=True)
+        self.withdraw(need, WITHDRAWS, stays=True, found_day=found)
         self._schedule(need, self.m.now)
 
     def start(self, need: Need, reluctance_ask: float) -> None:
@@ -141,9 +159,11 @@ class Escalation:
         if need.state in UNANSWERED:
             self.withdraw(need, WITHDRAWS)
 
-    def withdraw(self, need: Need, step: str, stays: bool | None = None) -> None:
+    def withdraw(self, need: Need, step: str, stays: bool | None = None,
+                 found_day: float | None = None) -> None:
         """The resident gives up (``step`` says how); the need itself may stay, hidden
-        (``stays``: as its own uniform decides, unless given)."""
+        (``stays``: as its own uniform decides, unless given), until outreach finds it
+        (on ``found_day``, drawn now unless given)."""
         m = self.m
         m.wijkteam.leave_waitlist(need)
         need.outcome = "withdrawn"
@@ -153,7 +173,7 @@ class Escalation:
                 and need.u[U_PERSIST] < self.s.withdrawal.p_need_persists
         m.transition(need, step, HIDDEN if stays else "withdrawn", RESIDENT + need.resident)
         if stays:
-            m.outreach.look_for(need)
+            m.outreach.look_for(need, found_day)
             if self.hides is not None and math.isnan(need.t_intake) and not need.crisis:
                 self.hides.setdefault(need.id, (need, m.now, need.urgency,
                                                 need.u[U_WITHDRAW]))

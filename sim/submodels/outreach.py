@@ -23,6 +23,8 @@ one more person aware of it, and the bystander rule decides as for any need (7.4
 
 from __future__ import annotations
 
+import math
+
 from ..streams import scalar, trial_time
 from ..vocabulary import (
     COMPLEX,
@@ -52,12 +54,19 @@ class Outreach:
         self.rng_hidden = scalar(model.seed, "outreach_hidden")
         model.calendar.on({"meet_hidden": self.on_meet_hidden})
 
-    def look_for(self, need: Need) -> None:
-        """A need given up on stays hidden: the day outreach next meets its resident."""
+    def found_day(self, t: float) -> float:
+        """When outreach next meets, after ``t``, a resident whose need stays hidden
+        (infinity without outreach)."""
         if self.p_found_day <= 0:
-            return
-        self.m.calendar.schedule(trial_time(self.rng_hidden, self.m.now, self.p_found_day),
-                                 "meet_hidden", (need, need.route_step))
+            return math.inf
+        return trial_time(self.rng_hidden, t, self.p_found_day)
+
+    def look_for(self, need: Need, day: float | None = None) -> None:
+        """A need given up on stays hidden: outreach meets its resident on ``day`` (drawn
+        now unless given)."""
+        day = self.found_day(self.m.now) if day is None else day
+        if day < math.inf:
+            self.m.calendar.schedule(day, "meet_hidden", (need, need.route_step))
 
     def on_meet_hidden(self, payload) -> None:
         """A professional meets a resident whose given-up need is still there."""

@@ -29,7 +29,9 @@ motivations and the tasks in progress of the stationary regime.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
+from operator import attrgetter
 
 from ..streams import expo, generator, poisson_copies, scalar
 from ..vocabulary import (
@@ -47,6 +49,8 @@ from ..vocabulary import (
 #: the presets with volunteers); after one it keeps about 40% of the start's distance from
 #: the settled pool, which it approaches over 400-540 days (ODD 5).
 POOL_HISTORY_DAYS = 730
+#: the order volunteers joined in, the pool's
+_JOINED = attrgetter("unique_id")
 
 
 class VolunteerInitiative:
@@ -59,7 +63,12 @@ class VolunteerInitiative:
         self.rng = scalar(model.seed, "volunteers")
         self.rng_traits = scalar(model.seed, "volunteer_traits")
         self._make_volunteer = make_volunteer  # (resident id) -> a volunteer agent
-        self.pool: list = []  # active volunteers
+        self.pool: list = []  # active volunteers, in the order they joined
+        # who a morning must look at (ODD 7.7): those whose motivation can change (below 1,
+        # at capacity, or drained faster than it recovers), and when each moves on; the
+        # others rest at motivation 1, most volunteers on most mornings
+        self.restless: set = set()
+        self._leaving: list = []  # heap of (leave day, unique_id, volunteer)
         self.volunteer_of: dict[int, object] = {}  # resident id -> their volunteer agent
         self.recruited = 0  # after the warm-up
         self.dropped = 0  # after the warm-up, for any reason
@@ -96,11 +105,29 @@ class VolunteerInitiative:
         rng = rng or self.rng_traits
         volunteer = self._make_volunteer(rid)
         volunteer.sensitivity = expo(rng.random())
+        self._drifts(volunteer)
         rate = self.s.volunteers.leave_per_year
         u = rng.random()
         volunteer.leave_day = self.m.now + 365.0 * expo(u) / rate if rate > 0 else float("inf")
         self.pool.append(volunteer)
         self.volunteer_of[rid] = volunteer
+        heapq.heappush(self._leaving, (volunteer.leave_day, volunteer.unique_id, volunteer))
+        if volunteer.drift_free < 0.0:
+            self.restless.add(volunteer)
+
+    def _drifts(self, vol) -> None:
+        """The volunteer's daily change of motivation below capacity and at it."""
+        v, drain = self.s.volunteers, -self.burden_per_day * vol.sensitivity
+        vol.drift_free = drain + v.motivation_recovery_per_day
+        vol.drift_full = drain + -v.motivation_loss_overload_per_day
+
+    def changed(self, vol) -> None:
+        """A volunteer's sensitivity, motivation, tasks or leave day were set from outside
+        (as a test does): the drifts follow the sensitivity again, and the next morning
+        looks at them."""
+        self._drifts(vol)
+        self.restless.add(vol)
+        heapq.heappush(self._leaving, (vol.leave_day, vol.unique_id, vol))
 
     def p_recruit(self) -> float:
         """Chance that a visit recruits: full at an empty pool, none at ``pool_capacity``."""
@@ -116,19 +143,30 @@ class VolunteerInitiative:
 
     def morning(self) -> None:
         """Volunteers due to move on leave; the others' motivation changes, and below the
-        threshold they drop out."""
+        threshold they drop out. Only the restless and those due to leave are looked at, in
+        the pool's order: a volunteer at rest (motivation 1, below capacity, recovering at
+        least as fast as drained) would stay as they are."""
         v, now = self.s.volunteers, self.m.now
-        cap, burden, threshold = v.capacity_tasks, self.burden_per_day, v.dropout_threshold
-        overload, recovery = -v.motivation_loss_overload_per_day, v.motivation_recovery_per_day
+        cap, threshold = v.capacity_tasks, v.dropout_threshold
+        due, leaving = set(self.restless), self._leaving
+        while leaving and leaving[0][0] <= now:
+            due.add(heapq.heappop(leaving)[2])
         dropped = False
-        for vol in self.pool:  # hot in the warm start's pre-history: locals, no calls
+        for vol in sorted(due, key=_JOINED):
+            if not vol.active:  # left earlier; its place in the heap was stale
+                continue
             if now >= vol.leave_day:
                 self._drop(vol, "volunteer moves on")
                 dropped = True
                 continue
             full = vol.tasks >= cap
-            motivation = vol.motivation + (-burden * vol.sensitivity
-                                           + (overload if full else recovery))
+            if full:
+                motivation = vol.motivation + vol.drift_full
+            elif vol.motivation == 1.0 and vol.drift_free >= 0.0:
+                self.restless.discard(vol)  # at rest until a task fills their capacity
+                continue
+            else:
+                motivation = vol.motivation + vol.drift_free
             vol.motivation = motivation = 1.0 if motivation > 1.0 else motivation
             if motivation < threshold:
                 dropped = True
@@ -143,6 +181,7 @@ class VolunteerInitiative:
     def _drop(self, vol, why: str) -> None:
         """The volunteer quits: out of the pool, counted, logged, removed from the model."""
         vol.active = False
+        self.restless.discard(vol)
         del self.volunteer_of[vol.rid]
         self.dropped += self.m.now >= self.m.stats_from
         self.m.events.log(-1, why, self.m.now, VOLUNTEER + vol.rid)
@@ -171,6 +210,7 @@ class VolunteerInitiative:
             return
         vol = free[int(self.rng.random() * len(free))]
         vol.tasks += 1
+        self.restless.add(vol)
         self.m.answer(need, "volunteer", VOLUNTEER + vol.rid)
         self.m.informal.ends_later(need, volunteer=vol)
         self.gossip(vol.rid, need.resident)
@@ -218,6 +258,8 @@ class VolunteerInitiative:
         days, v = POOL_HISTORY_DAYS, self.s.volunteers
         for vol in self.pool:
             vol.leave_day -= days
+        self._leaving = [(vol.leave_day, vol.unique_id, vol) for vol in self.pool]
+        heapq.heapify(self._leaving)
         for t, need, (u_delay, u_help) in poisson_copies(rng, *asks, -days, 0.0, 2):
             match = t + v.matching_delay_days_mean * expo(u_delay)
             self.schedule(match, "warm_ask", (need.resident, need.kind, u_help,
@@ -272,6 +314,7 @@ class VolunteerInitiative:
                 return
             vol = free[int(rng.random() * len(free))]
         vol.tasks += 1
+        self.restless.add(vol)
         self.schedule(self.m.now + self.m.informal.help_days(kind, u_help), "warm_task_end", vol)
 
     def on_warm_task_end(self, vol) -> None:

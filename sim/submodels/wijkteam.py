@@ -85,7 +85,10 @@ class Wijkteam:
         self._t_mark = model.stats_from
         # time on cases is what outreach leaves over (7.5)
         self.duration_scale = w.case_duration_days_mean / (1.0 - w.share_outreach)
-        self._lognormal_sigma = math.sqrt(math.log1p(w.duration_cv ** 2))
+        sigma = self._lognormal_sigma = math.sqrt(math.log1p(w.duration_cv ** 2))
+        self._lognormal_shift = sigma ** 2 / 2  # for a mean of 1
+        self._exponential = w.duration_distribution == "exponential"
+        self._full_overload = 1.0 + w.overload_duration_factor  # a case's stretch at most
         self._factors = (w.duration_factor.practical, w.duration_factor.social,
                          w.duration_factor.ongoing, w.duration_factor.complex)
         model.calendar.on({"intake": self.on_intake, "plan": self.on_plan,
@@ -112,9 +115,10 @@ class Wijkteam:
         part begins, so the slots hold at ``t_full`` the length-biased cases of an
         infinite-server team, as a team's slots do in the stationary regime, at a small
         part of the cost. ``rngs``: one ``warmstart`` generator per team."""
+        at_most = self._case_days_at_most
         for (like, weights), rng in zip(arrivals, rngs, strict=True):
             for t, need, u in poisson_copies(rng, like, weights, t0, 0.0, N_U):
-                if t < t_full and t + self._case_days_at_most(need.kind, u) < t_full:
+                if t < t_full and t + at_most(need.kind, u) < t_full:
                     continue
                 self.schedule(t, "warm_arrival", (need.resident, need.kind, need.urgency_intake,
                                                   need.crisis, u))
@@ -242,7 +246,7 @@ class Wijkteam:
     def _case_days_at_most(self, kind: int, u) -> float:
         """Days from a case's start to its end at the most: at full overload."""
         plan, support = self._case_days(kind, u)
-        return plan + support * (1.0 + self.w.overload_duration_factor)
+        return plan + support * self._full_overload
 
     def on_plan(self, payload) -> None:
         """The support plan is agreed; support runs for the case's duration from now."""
@@ -262,10 +266,10 @@ class Wijkteam:
 
     def _base_duration(self, u: float) -> float:
         """A case duration of mean 1 from the need's own uniform: exponential or lognormal."""
-        if self.w.duration_distribution == "exponential":
+        if self._exponential:
             return expo(u)
-        sigma = self._lognormal_sigma
-        return math.exp(sigma * _NORMAL.inv_cdf(min(max(u, 1e-12), 1 - 1e-12)) - sigma ** 2 / 2)
+        return math.exp(self._lognormal_sigma * _NORMAL.inv_cdf(min(max(u, 1e-12), 1 - 1e-12))
+                        - self._lognormal_shift)
 
     def _least_loaded(self, team: Team):
         """The team's professional with the fewest cases (the lowest index among equals)."""
