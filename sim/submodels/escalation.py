@@ -48,8 +48,10 @@ class Escalation:
         #: and the crisis service and left hidden: need id -> (need, day, urgency, patience
         #: uniform) of its first giving up (ODD 5)
         self.hides: dict[int, tuple[Need, float, int, float]] | None = None
-        e = self.s.escalation
+        e, w = self.s.escalation, self.s.withdrawal
         self._days_mean = (e.low_to_medium_days, e.medium_to_high_days, e.high_to_crisis_days)
+        self._escalates = e.enabled
+        self._patience_days_mean = w.days_mean if w.enabled else None  # None: nobody gives up
         model.calendar.on({"escalate": self.on_escalate, "withdraw": self.on_withdraw,
                            "warm_hidden": self.on_warm_hidden})
 
@@ -66,7 +68,7 @@ class Escalation:
 
         While hidden, nothing but its own urgency and outreach touches a need, so each
         copy's course is known when it is drawn: its urgency rises by the rule's times
-        (:meth:`_schedule`, from its uniforms) and outreach meets it on the day
+        (:meth:`_level_days`, from its uniforms) and outreach meets it on the day
         :meth:`Outreach.found_day` draws. Only what reaches day 0 or the crisis service
         is made: a copy that becomes a crisis before day 0 is made then, as the crisis
         service's copies are (or joins the team's list without the service); one found
@@ -80,7 +82,7 @@ class Escalation:
             u[U_WITHDRAW] = patience
             crisis = t
             for level in range(urgency, HIGH + 1):
-                crisis += self._days_mean[level] * expo(u[U_ESC_LOW + level])
+                crisis += self._level_days(level, u)
             if crisis < t_full:
                 continue
             found = found_day(t)
@@ -104,14 +106,14 @@ class Escalation:
     def start(self, need: Need, reluctance_ask: float) -> None:
         """A new need's clocks: when the resident gives up, when urgency first rises."""
         self._patience(need, reluctance_ask)
-        if self.s.escalation.enabled:
+        if self._escalates:
             self._schedule(need, self.m.now)
 
     def _patience(self, need: Need, reluctance_ask: float) -> None:
         """When the resident gives up, from now."""
-        w = self.s.withdrawal
-        if w.enabled:
-            patience = expo(need.u[U_WITHDRAW]) * w.days_mean / (1.0 + reluctance_ask)
+        days_mean = self._patience_days_mean
+        if days_mean is not None:
+            patience = expo(need.u[U_WITHDRAW]) * days_mean / (1.0 + reluctance_ask)
             self.schedule(self.m.now + patience, "withdraw", need)
 
     def reopen(self, need: Need) -> None:
@@ -120,10 +122,14 @@ class Escalation:
         need.outcome, need.t_closed = "", math.nan
         self._patience(need, self.m.residents.reluctance_ask[need.resident])
 
+    def _level_days(self, level: int, u) -> float:
+        """Days a need stays at urgency ``level``: exponential with the level's mean, from
+        its own uniform (the warm start predicts a hidden copy's course with it too)."""
+        return self._days_mean[level] * expo(u[U_ESC_LOW + level])
+
     def _schedule(self, need: Need, t: float) -> None:
         """When the need's urgency next rises, after an exponential time of its level's mean."""
-        u = need.u[U_ESC_LOW + need.urgency]
-        self.schedule(t + self._days_mean[need.urgency] * expo(u), "escalate",
+        self.schedule(t + self._level_days(need.urgency, need.u), "escalate",
                       (need, need.urgency))
 
     def on_escalate(self, payload) -> None:
