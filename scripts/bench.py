@@ -134,34 +134,41 @@ print(json.dumps(out))
 """
 
 
-#: Counts the warm start alone: callgrind collects only inside ``starmap``'s next, which
-#: calls it (nothing in the model uses starmap), so imports and set-up are left out.
-WARM_COUNT_CHILD = r"""
+#: Counts one piece of work alone: callgrind collects only inside ``starmap``'s next,
+#: which calls it (nothing in the model uses starmap), so imports and set-up are left
+#: out. ``warm``: the warm start of a warm build; ``cold``: a cold 365-day run (set-up,
+#: days and result frames), after an uncounted 1-day run has done the imports and the
+#: first uses, as the warm start comes after the model's own build.
+COUNT_CHILD = r"""
 import itertools, sys
 import sim, sim.model
 from sim.api import _no_cyclic_gc
-warm_start = sim.model.warm_start
-sim.model.warm_start = lambda model, make_pilot: next(itertools.starmap(
-    warm_start, [(model, make_pilot)]))
-if sys.argv[2] == "build":
-    with _no_cyclic_gc():
-        sim.Simulation(sim.load_scenario(sys.argv[1], {"start.warm": True}), seed=1, days=365)
+def counted(f, *args):
+    return next(itertools.starmap(f, [args]))
+preset, part = sys.argv[1:3]
+with _no_cyclic_gc():
+    if part == "warm":
+        warm_start = sim.model.warm_start
+        sim.model.warm_start = lambda model, make_pilot: counted(warm_start, model, make_pilot)
+        sim.Simulation(sim.load_scenario(preset, {"start.warm": True}), seed=1, days=365)
+    else:
+        scenario = sim.load_scenario(preset, {"start.warm": False})
+        sim.run(scenario, seed=1, days=1)
+        counted(lambda: sim.Simulation(scenario, seed=1, days=365).run())
 """
 
 
 def warm_start_instructions(preset: str) -> tuple[int, int]:
     """Machine instructions of the warm start alone and of a cold 365-day run (its set-up,
-    days and result frames, less the interpreter and imports), seed 1.
+    days and result frames), seed 1, each counted inside its process.
 
-    The warm start is counted inside the process that builds the warm model, not as the
-    warm build less the cold build counted in two processes: those moved by up to 50
-    million between identical runs (a tenth of the warm start), the warm start alone
-    not at all."""
-    warm = valgrind_count(["--tool=callgrind", "--collect-atstart=no",
-                           "--toggle-collect=starmap_next", "--callgrind-out-file=/dev/null"],
-                          WARM_COUNT_CHILD, preset, "build")
-    bare = valgrind_count(CACHEGRIND, WARM_COUNT_CHILD, preset, "import")
-    return warm, instructions(preset, {"start.warm": False}, 365) - bare
+    Not as differences of whole processes: the warm build less the cold build moved by up
+    to 50 million between identical runs, a run less the interpreter and imports by up to
+    100 million; counted inside, both repeat to within a few thousand."""
+    tool = ["--tool=callgrind", "--collect-atstart=no", "--toggle-collect=starmap_next",
+            "--callgrind-out-file=/dev/null"]
+    return (valgrind_count(tool, COUNT_CHILD, preset, "warm"),
+            valgrind_count(tool, COUNT_CHILD, preset, "cold"))
 
 
 def bench_warm_start(rounds: int = 3) -> None:
