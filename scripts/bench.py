@@ -195,7 +195,7 @@ def bench_warm_start(rounds: int = 3) -> None:
             for preset, (warm, cold) in zip(presets, pool.map(warm_start_instructions, presets),
                                             strict=True):
                 print(f"warm start, {preset}: {warm / 1e6:,.0f} million instructions against "
-                      f"{cold / 1e6:,.0f} million for a cold 365-day run ({warm / cold:.1%}; "
+                      f"{cold / 1e6:,.0f} million for a cold 365-day run ({warm / cold:.2%}; "
                       "target <= 10%; valgrind, seed 1)")
 
 

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Callable
 from typing import Any
 
+_floor = math.floor
 Entry = tuple[float, int, str, Any]  # time, sequence number, event kind, payload
 
 
@@ -31,7 +32,7 @@ class Calendar:
         self.handlers: dict[str, Callable[[Any], None]] = {}
         self._heap: list[Entry] = []  # scheduled during today, for today
         self._today: list[Entry] = []  # today's bucket, sorted latest first
-        self._later: dict[int, list[Entry]] = {}  # by day, unordered
+        self._later: defaultdict[int, list[Entry]] = defaultdict(list)  # by day, unordered
         self._day_end = 0.0
         self._seq = 0
 
@@ -50,12 +51,11 @@ class Calendar:
     def schedule(self, t: float, kind: str, payload: Any) -> None:
         """Put an event on the calendar: in the bucket of its day, or, for the day under
         way, on the heap."""
-        self._seq += 1
-        entry = (t, self._seq, kind, payload)
+        self._seq = seq = self._seq + 1
         if t < self._day_end:
-            heapq.heappush(self._heap, entry)
+            heapq.heappush(self._heap, (t, seq, kind, payload))
         else:
-            self._later.setdefault(math.floor(t), []).append(entry)  # days before 0 too
+            self._later[_floor(t)].append((t, seq, kind, payload))  # days before 0 too
 
     def start_at(self, d: int) -> None:
         """Let the calendar begin at day ``d``: the warm start's pre-history begins before 0."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import random
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -65,7 +66,9 @@ def trial_time(rng: random.Random, now: float, q: float) -> float:
 
 
 def poisson_copies(rng: np.random.Generator, items: list, weights: list[float], t0: float,
-                   t1: float, n_u: int) -> list[tuple[float, Any, memoryview]]:
+                   t1: float, n_u: int,
+                   keep: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None = None
+                   ) -> list[tuple[float, Any, memoryview]]:
     """Arrivals on [t0, t1) as a Poisson process of rate ``sum(weights)`` per day, each a
     copy of one of ``items`` (chosen in proportion to its weight) with ``n_u`` fresh
     uniforms: ``(time, item, uniforms)`` in time order.
@@ -73,27 +76,37 @@ def poisson_copies(rng: np.random.Generator, items: list, weights: list[float], 
     The k-th arrival always uses the k-th draws of ``rng`` (its gap, its pick, its
     uniforms, drawn in blocks of a fixed size), so two policies run with one seed get
     alike arrivals, spaced by their own rates (common random numbers). The uniforms are a
-    writable view of the arrival's row of its block, as a need's are (``Seeking``): a
-    thinned pre-history drops most copies unread, and a view costs half of what a list
-    of floats does to make.
+    writable view of the arrival's row of its block, as a need's are (``Seeking``).
+    ``keep(times, picks, uniforms)``, given a block's arrivals as arrays (the items'
+    indices, a row of uniforms each), says which to make: a thinned pre-history decides
+    for a whole block at once and makes only the copies it keeps, which costs less than
+    making every copy and deciding one by one.
     """
     rate = float(sum(weights))
     if rate <= 0 or t1 <= t0 or not items:
         return []
     cumulative = np.cumsum(weights) / rate
+    cumulative[-1] = 1.0  # a uniform below 1 picks an item even if the sum rounded below 1
     out: list[tuple[float, Any, memoryview]] = []
-    t, last = t0, len(items) - 1
+    t = t0
     while True:
-        gaps = rng.exponential(size=_BLOCK) / rate
+        times = rng.exponential(size=_BLOCK) / rate
         picks = np.searchsorted(cumulative, rng.random(_BLOCK), side="right")
-        u = memoryview(rng.random(_BLOCK * n_u))
-        k = 0
-        for gap, i in zip(gaps.tolist(), picks.tolist(), strict=True):
-            t += gap
-            if t >= t1:
-                return out
-            out.append((t, items[min(i, last)], u[k:k + n_u]))
-            k += n_u
+        block = rng.random(_BLOCK * n_u)
+        times[0] += t  # the arrival times, added one after another as a loop would
+        np.add.accumulate(times, out=times)
+        n = _BLOCK if times[-1] < t1 else int(np.searchsorted(times, t1))  # those before t1
+        if not n:
+            return out
+        made = range(n)
+        if keep is not None:
+            made = np.flatnonzero(keep(times[:n], picks[:n],
+                                       block[:n * n_u].reshape(n, n_u))).tolist()
+        u, at, which = memoryview(block), times.tolist(), picks.tolist()
+        out.extend((at[k], items[which[k]], u[k * n_u:(k + 1) * n_u]) for k in made)
+        if n < _BLOCK:
+            return out
+        t = at[-1]
 
 
 #: Arrivals drawn at a time by :func:`poisson_copies`.

@@ -113,6 +113,7 @@ def warm_start(model: Neighbourhood, make_pilot: Callable[..., Neighbourhood]
                        needs_stream=("warmstart", PILOT_NEEDS), stats_from_day=math.inf)
     pilot.seeking.chunk_days = days  # its needs drawn for the days it runs, not a year
     pilot.events, pilot.datacollector = NoEventLog(), _NoSeries()  # never read
+    pilot.wijkteam.mark = _NO_STATISTICS  # it counts from day infinity
     pilot.meeting.only_needs()
     pilot.escalation.hides = {}
     pool = model.volunteering.on

@@ -29,7 +29,11 @@ from sim import theory
 from sim.kpis import flatten
 from sim.lab.compare import t_interval
 from sim.model import Neighbourhood
-from sim.vocabulary import HIDDEN
+from sim.streams import generator, poisson_copies
+from sim.submodels import escalation
+from sim.submodels.escalation import Escalation
+from sim.submodels.wijkteam import Wijkteam
+from sim.vocabulary import HIDDEN, HIGH, UNIFORMS
 
 SMALL = {"population.n_residents": 2000}
 #: a waiting list at day 0: 3 professionals of 6 cases for 2,000 residents
@@ -238,6 +242,103 @@ def test_the_warm_start_is_deterministic():
     assert key == [(n.id, n.resident, n.kind, n.state, n.t_arise, n.t_queue) for n in b.needs], \
         "expected the same records in progress at day 0 for the same scenario and seed"
     assert a.start == b.start, "expected the same warm-start record"
+
+
+# --- the pre-history's copies: block filters that keep the rules --------------------------
+
+
+def test_a_block_filter_keeps_the_copies_it_names_with_their_own_draws():
+    """``poisson_copies`` with ``keep`` makes exactly the copies that it says to keep of those
+    it makes without: the same times, items and uniforms (the k-th arrival its k-th draws)."""
+    items, weights = ["a", "b", "c"], [0.5, 1.0, 1.5]
+    every = poisson_copies(generator(1, "warmstart", 9), items, weights, -300.0, 0.0, 4)
+    kept = poisson_copies(generator(1, "warmstart", 9), items, weights, -300.0, 0.0, 4,
+                          lambda times, picks, u: (u[:, 0] < 0.3) | (picks == 2))
+    chosen = [(t, item, list(u)) for t, item, u in every if u[0] < 0.3 or item == "c"]
+    assert 300 < len(every) < 1500 and 0 < len(chosen) < len(every), \
+        f"expected about 900 arrivals, some but not all kept, got {len(chosen)} of {len(every)}"
+    assert [(t, item, list(u)) for t, item, u in kept] == chosen, \
+        "expected the filter to keep exactly the copies it names, with their own draws"
+    times = [t for t, _, _ in every]
+    assert times == sorted(times) and times[0] >= -300.0 and times[-1] < 0.0, \
+        "expected arrival times in order within the interval"
+    none = poisson_copies(generator(1, "warmstart", 9), items, [1e-6] * 3, -1.0, 0.0, 4,
+                          lambda times, picks, u: times[0] < 0)
+    assert none == [], f"expected no arrival in a day at a rate of 3e-6 a day, got {none}"
+
+
+def _outlast_by_the_rule(self, kinds, u, days):
+    """The teams' thinning as the rule says it, copy by copy, from ``_case_days``."""
+    return np.array([plan + support * self._full_overload >= d for plan, support, d in (
+        (*self._case_days(int(k), row), d) for k, row, d in zip(kinds, u, days, strict=True))],
+        dtype=bool)
+
+
+@pytest.mark.parametrize("distribution", ["lognormal", "exponential"])
+def test_the_pre_history_s_block_filters_keep_the_rules(monkeypatch, distribution):
+    """The teams' copies are thinned a block at a time (``Wijkteam._outlast``) and the
+    hidden needs' copies the rule would surely drop are not made (``_days_to_crisis``); the
+    state at day 0 and the first months are what deciding copy by copy by the rules gives:
+    thinning by ``_case_days``, and every hidden copy made and left to the rule."""
+    overrides = {**LOADED, "wijkteam.duration_distribution": distribution,
+                 "wijkteam.share_outreach": 0.1}
+    hidden_copies = []
+
+    def made(*args):
+        copies = poisson_copies(*args)
+        hidden_copies.append(len(copies))
+        return copies
+
+    def state() -> tuple:
+        run = sim.Simulation(sim.load_scenario("schiedam_walk_in", overrides), seed=2,
+                             days=90)
+        at_start = [(n.resident, n.kind, n.state, n.t_arise, n.urgency, tuple(n.route))
+                    for n in run.model.needs]
+        result = run.run()
+        run.close()
+        return at_start, result.events, result.summary
+
+    monkeypatch.setattr(escalation, "poisson_copies", made)
+    fast = state()
+    decided = []
+    real_outlast = Wijkteam._outlast
+
+    def by_the_rule(self, kinds, u, days):
+        kept = _outlast_by_the_rule(self, kinds, u, days)
+        assert np.array_equal(kept, real_outlast(self, kinds, u, days)), \
+            "expected the block thinning to decide as the rule, copy by copy"
+        decided.extend(kept.tolist())
+        return kept
+
+    monkeypatch.setattr(Wijkteam, "_outlast", by_the_rule)
+    monkeypatch.setattr(Escalation, "_days_to_crisis",
+                        lambda self, urgencies, u: np.full(len(urgencies), np.inf))
+    by_rule = state()
+    assert 0 < sum(decided) < len(decided), \
+        f"expected the thinning to drop some copies and keep others, kept {sum(decided)} " \
+        f"of {len(decided)}"
+    assert 0 < hidden_copies[0] < hidden_copies[1], \
+        f"expected the filter to spare some hidden copies of {hidden_copies[1]}, made " \
+        f"{hidden_copies[0]}"
+    assert any(state == HIDDEN for _, _, state, *_ in fast[0]), \
+        "expected hidden needs at day 0, else the hidden copies' filter proves nothing"
+    assert fast[0] == by_rule[0], "expected the same records in progress at day 0"
+    assert fast[1].equals(by_rule[1]), "expected the same event log in the first months"
+    assert fast[2] == by_rule[2], "expected the same KPIs"
+
+
+def test_the_hidden_copies_days_to_a_crisis_are_the_rule_s_within_rounding():
+    """The block sum may differ from the rule's (``_level_days``, level after level) by
+    rounding only, far below the margin the filter leaves (``_ROUNDING_DAYS``)."""
+    model = day0("schiedam_walk_in", {**SMALL, **COLD}, seed=1).model
+    rows = generator(1, "warmstart", 9).random((2000, len(UNIFORMS)))
+    urgencies = np.arange(2000) % (HIGH + 1)
+    rule = [sum(model.escalation._level_days(level, row) for level in range(a, HIGH + 1))
+            for a, row in zip(urgencies.tolist(), rows, strict=True)]
+    gap = np.abs(model.escalation._days_to_crisis(urgencies, rows) - np.array(rule))
+    assert 0 < escalation._ROUNDING_DAYS < 1e-3 and gap.max() < escalation._ROUNDING_DAYS / 1e3, \
+        f"expected the block sum within rounding of the rule's, far below a positive margin " \
+        f"of {escalation._ROUNDING_DAYS}; got a gap of {gap.max()}"
 
 
 # --- the warm-started year against a cold start's settled year ----------------------------

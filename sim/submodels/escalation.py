@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..streams import expo, poisson_copies
 from ..vocabulary import (
     BEGUN,
@@ -34,6 +36,9 @@ from ..vocabulary import (
     WORSENING,
     Need,
 )
+
+#: More than the rounding of a sum of a few days' terms, far less than a day
+_ROUNDING_DAYS = 1e-6
 
 
 class Escalation:
@@ -77,8 +82,13 @@ class Escalation:
         (thinning, as the teams' pre-history does); one still hidden at day 0 is made when
         given up, with that day of outreach, and its urgency rises by the rules."""
         found_day, crisis_service = self.m.outreach.found_day, self.m.crisis.on
+        urgencies = np.array([urgency for _, _, urgency, _ in hides], dtype=int)
+
+        def may_last(times, picks, u):
+            return times + self._days_to_crisis(urgencies[picks], u) >= t_full - _ROUNDING_DAYS
+
         for t, (rid, kind, urgency, patience), u in poisson_copies(rng, hides, weights, t0,
-                                                                    0.0, N_U):
+                                                                    0.0, N_U, may_last):
             u[U_WITHDRAW] = patience
             crisis = t
             for level in range(urgency, HIGH + 1):
@@ -126,6 +136,14 @@ class Escalation:
         """Days a need stays at urgency ``level``: exponential with the level's mean, from
         its own uniform (the warm start predicts a hidden copy's course with it too)."""
         return self._days_mean[level] * expo(u[U_ESC_LOW + level])
+
+    def _days_to_crisis(self, urgencies: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Days from these urgencies to a crisis, with these rows of uniforms: the sum of
+        :meth:`_level_days` over the levels to come, for a whole block of the pre-history's
+        copies at once. Summed in another order, so only to within rounding: the warm start
+        uses it to spare making the copies that :meth:`_level_days` would surely drop."""
+        days = np.asarray(self._days_mean) * -np.log1p(-u[:, U_ESC_LOW:U_ESC_LOW + HIGH + 1])
+        return (days * (np.arange(HIGH + 1) >= urgencies[:, None])).sum(axis=1)
 
     def _schedule(self, need: Need, t: float) -> None:
         """When the need's urgency next rises, after an exponential time of its level's mean."""

@@ -27,10 +27,13 @@ import math
 from collections import deque
 from statistics import NormalDist
 
+import numpy as np
+
 from ..streams import expo, generator, poisson_copies, scalar
 from ..vocabulary import BEGUN, N_U, PROFESSIONAL, RESIDENT, SIMPLE_KINDS, U_PLAN, U_SVC, Need
 
 _NORMAL = NormalDist()
+_ERFC = np.frompyfunc(math.erfc, 1, 1)  # numpy has no erfc
 
 
 class Team:
@@ -115,11 +118,15 @@ class Wijkteam:
         part begins, so the slots hold at ``t_full`` the length-biased cases of an
         infinite-server team, as a team's slots do in the stationary regime, at a small
         part of the cost. ``rngs``: one ``warmstart`` generator per team."""
-        at_most = self._case_days_at_most
         for (like, weights), rng in zip(arrivals, rngs, strict=True):
-            for t, need, u in poisson_copies(rng, like, weights, t0, 0.0, N_U):
-                if t < t_full and t + at_most(need.kind, u) < t_full:
-                    continue
+            kinds = np.array([need.kind for need in like])
+
+            def outlast(times, picks, u, kinds=kinds):
+                if times[0] >= t_full:  # the full-rate part
+                    return times >= t_full
+                return (times >= t_full) | self._outlast(kinds[picks], u, t_full - times)
+
+            for t, need, u in poisson_copies(rng, like, weights, t0, 0.0, N_U, outlast):
                 self.schedule(t, "warm_arrival", (need.resident, need.kind, need.urgency_intake,
                                                   need.crisis, u))
 
@@ -243,10 +250,24 @@ class Wijkteam:
         return (self.w.plan_days_mean * expo(u[U_PLAN]),
                 self.duration_scale * self._factors[kind] * self._base_duration(u[U_SVC]))
 
-    def _case_days_at_most(self, kind: int, u) -> float:
-        """Days from a case's start to its end at the most: at full overload."""
-        plan, support = self._case_days(kind, u)
-        return plan + support * self._full_overload
+    def _outlast(self, kinds: np.ndarray, u: np.ndarray, days: np.ndarray) -> np.ndarray:
+        """Whether cases of these kinds, with these rows of uniforms, started at once, would
+        last at least ``days`` at full overload: :meth:`_case_days` for a whole block of the
+        pre-history's copies at once, to within rounding. The support is compared in its
+        uniform's terms: its duration is at least x exactly when the uniform is at least
+        the duration's distribution at x."""
+        plan = self.w.plan_days_mean * -np.log1p(-u[:, U_PLAN])
+        scale = self.duration_scale * self._full_overload * np.asarray(self._factors)[kinds]
+        needed = days - plan  # days of support needed to outlast them
+        with np.errstate(divide="ignore"):  # a kind without support: needs forever
+            return (needed <= 0) | (u[:, U_SVC] >= self._base_cdf(needed / scale))
+
+    def _base_cdf(self, x: np.ndarray) -> np.ndarray:
+        """The chance that :meth:`_base_duration` is at most ``x``: 0 for x <= 0."""
+        if self._exponential:
+            return -np.expm1(-np.maximum(x, 0.0))
+        z = (np.log(np.maximum(x, 1e-300)) + self._lognormal_shift) / self._lognormal_sigma
+        return 0.5 * _ERFC(-z / math.sqrt(2.0)).astype(float)
 
     def on_plan(self, payload) -> None:
         """The support plan is agreed; support runs for the case's duration from now."""
