@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run compare test bench check docs baseline validate clean
+.PHONY: run compare load test bench check docs baseline validate clean
 
 # The dashboard's front-end files come from the npm registry into Solara's proxy cache
 # (scripts/solara_assets.py), so the pages work without internet.
@@ -25,6 +25,12 @@ compare: $(STAMP)
 	rm -rf results/access
 	$(BIN)/python -m sim compare rotterdam_vraagwijzer schiedam_walk_in schiedam_walk_in_triage \
 		--replications 5 --days 365 --out results/access
+
+## load: the access answer against load: front desk vs walk-in with the need rate scaled by
+##       0.6-1.5, 8 paired seeds per factor, a year each; writes results/load/load.md, .csv, .png
+load: $(STAMP)
+	rm -rf results/load
+	$(BIN)/python -m sim load --out results/load
 
 ## test: the whole test suite (what CI runs)
 test: $(STAMP)

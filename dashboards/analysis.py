@@ -22,10 +22,11 @@ import numpy as np
 import pandas as pd
 
 from sim import code_version
+from sim.budget import time_budget
 from sim.kpis import KPIS, POLICY_OUTCOMES, declaration, flat_names
 from sim.lab.compare import compare_runs
 from sim.lab.report import report_html
-from sim.lab.stats import excludes_zero
+from sim.lab.stats import excludes_zero, wins
 from sim.results import scenario_hash
 
 from .i18n import t
@@ -139,16 +140,6 @@ def paired_frames(runs: pd.DataFrame, request: Request) -> dict[str, pd.DataFram
     return {other: paired_frame(runs, labels[0], other) for other in labels[1:]}
 
 
-def wins(d: pd.Series, kpi: str) -> tuple[int, int]:
-    """Of paired differences ``d`` (other - reference), how many are better, out of how many.
-
-    "Better" follows the declaration; for a descriptive KPI it counts "higher". A tie
-    is not better.
-    """
-    sign = -1.0 if declaration(kpi).better == "lower" else 1.0
-    return int((sign * d > 0).sum()), int(len(d))
-
-
 # --- words -------------------------------------------------------------------------
 
 
@@ -219,6 +210,26 @@ def headline(kpi: str, tab: pd.DataFrame, other: str, lang: str) -> str:
     level = number(_scale(kpi, ref_row["mean"]), lang)
     text += f"{r['reference']}: {level}{'%' if unit == '%' else ''}."
     return text
+
+
+def staff_sentences(request: Request, lang: str) -> list[str]:
+    """Each scenario's staff in FTE, the desk's part named (:mod:`sim.budget`), and one
+    sentence of warning when they differ: then the comparison does not hold staff time
+    equal, and does not isolate the policy (DOMAIN.md)."""
+    def fte(x: float) -> str:
+        return number(x, lang, 0 if x == round(x) else 2)
+
+    budgets = [(a.label, time_budget(a.scenario)) for a in request.arms]
+    parts = []
+    for label, b in budgets:
+        part = f"{label} {fte(b.fte_total)} {t('fte', lang)}"
+        if b.fte_desk > 0:
+            part += f" ({t('of_which_desk', lang).format(fte(b.fte_desk))})"
+        parts.append(part)
+    out = [f"**{t('staff', lang)}**: " + "; ".join(parts) + "."]
+    if len({round(b.fte_total, 6) for _, b in budgets}) > 1:
+        out.append(t("fte_differ", lang))
+    return out
 
 
 def headlines(tab: pd.DataFrame, request: Request, lang: str) -> list[str]:

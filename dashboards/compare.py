@@ -410,7 +410,8 @@ def Results(request: Request, language: str):
     if c is None:
         return
     solara.Markdown(f"## {t('headline', language)}")
-    for sentence in headlines(c, request, language):
+    for sentence in (*analysis.staff_sentences(request, language),
+                     *headlines(c, request, language)):
         solara.HTML(tag="p", unsafe_innerHTML=sentence_html(sentence))
     if not complete:
         return

@@ -64,6 +64,14 @@ _WORDS: dict[str, tuple[str, str]] = {
                    "scenario's, seeds, horizon en codeversie."),
     # compare: showing
     "headline": ("What changes", "Wat verandert er"),
+    "staff": ("Staff", "Formatie"),
+    "fte": ("FTE", "fte"),
+    "of_which_desk": ("{} of them at the desk", "waarvan {} aan de balie"),
+    "fte_differ": ("Warning: these scenarios differ in staff time, so the differences below "
+                   "are partly the extra or missing staff, not the policy alone.",
+                   "Let op: deze scenario's verschillen in formatie, dus de verschillen "
+                   "hieronder komen deels door meer of minder personeel, niet alleen door het "
+                   "beleid."),
     "caveat": (
         "The ranges (\"likely between\") show how much results vary by chance between "
         "simulated runs, given the model's assumptions. They do not say whether those "

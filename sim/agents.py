@@ -48,6 +48,7 @@ class Professional(mesa.Agent):
         super().__init__(model)
         self.index = index
         self.cases: set = set()
+        self.hours = 0.0  # a week's hours its cases take
 
 
 class MeetingPlace(mesa.Agent):

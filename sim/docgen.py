@@ -28,8 +28,8 @@ from .params import ASSUMPTION, SPECS, Spec
 
 #: Top-level sections of a scenario, in the order the docs present them.
 SECTIONS = ("population", "needs", "seeking", "bystander", "informal", "volunteers",
-            "meeting_places", "frontdesk", "wijkteam", "access", "integration", "escalation",
-            "withdrawal")
+            "meeting_places", "frontdesk", "first_contact", "wijkteam", "access", "integration",
+            "escalation", "withdrawal")
 
 #: Group name for the keys that sit at the top level of a scenario file.
 TOP_LEVEL = "scenario"
@@ -47,10 +47,12 @@ INTROS = {
     "volunteers": "The volunteer initiative (klussenbank): matching, motivation, dropout, "
                   "recruitment (ODD 7.7).",
     "meeting_places": "Meeting places: visits, familiarity, noticing, hosts (ODD 7.8).",
-    "frontdesk": "The vraagwijzer front desk; used only when `access.policy` is "
-                 "`vraagwijzer` (ODD 7.9).",
-    "wijkteam": "The professional neighbourhood team: slots, case durations, outreach, "
-                "overload, referral to informal help (ODD 7.10-7.11).",
+    "frontdesk": "The vraagwijzer front desk, staffed from the team's hours; used only when "
+                 "`access.policy` is `vraagwijzer` (ODD 7.9).",
+    "first_contact": "The one rule of every first contact: the desk's counter, the walk-in "
+                     "intake and outreach (ODD 7.9).",
+    "wijkteam": "The professional neighbourhood team: the time budget, case hours and "
+                "durations, intakes, outreach, overload (ODD 7.11).",
     "access": "Access policy, triage and formal-informal integration (ODD 7.9-7.11, 7.13).",
     "integration": "What each level of formal-informal integration does, one value per level; "
                    "`access.integration` picks the column (ODD 7.13).",

@@ -162,21 +162,43 @@ def _support_days_mean(o: Observed) -> float:
     return _ratio(o.counters["slots_busy_mean"], started.sum() / o.span_days)
 
 
+def _utilization(o: Observed) -> float:
+    """The share of the team's capacity in use, by whichever limit binds: its hours for
+    cases, or the caseload cap. A share, so at most 1 (sums of floats over a year can
+    land a hair above it)."""
+    c = o.counters
+    return min(max(_ratio(c["case_hours_busy_mean"], c["case_hours"]),
+                   _ratio(c["slots_busy_mean"], c["caseload_cap"])), 1.0)
+
+
+def _offered_load(o: Observed) -> float:
+    """Utilization scaled by arrivals on the list over cases started (Little's law)."""
+    r = o.everyone
+    joined = (r["day_queued"] >= o.warmup_days).sum()
+    started = (r["queue_wait_days"].notna() & (r["day_left_queue"] >= o.warmup_days)).sum()
+    return _utilization(o) * _ratio(joined, started)
+
+
 #: The Rotterdam norm: a support plan within 6 weeks (Rekenkamer Rotterdam 2018).
 PLAN_NORM_DAYS = 42.0
 
 
 def _time_to_plan(o: Observed) -> tuple[pd.Series, pd.Series]:
-    """Days from arrival at the wijkteam to a support plan, of everyone in R who waited
-    for the team's intake or joined its list (not those referred on at the intake), and
-    whether the plan came: those who left without one (gave up, or went to the crisis
-    service) are censored when they left, the rest at the end."""
+    """Days from turning to formal help (the desk, the walk-in, or outreach; arrival at the
+    wijkteam for a crisis sent there) to a support plan, of everyone in R who turned to it
+    and was not settled at the first contact: sent on to the team (those who dropped out
+    after the desk's referral included), waiting for the first contact, or on the team's
+    list; and whether the plan came. Those who left without one (gave up, or went to the
+    crisis service) are censored when they left, the rest at the end, so the desk's queue
+    and referral delay count as the walk-in intake's wait does."""
     r = o.requests
-    r = r[r["day_queued"].notna() | r["day_left_queue"].notna() | (r["state"] == "intake")]
+    waiting = r["day_formal"].notna() & r["day_first_contact"].isna()
+    r = r[r["day_sent"].notna() | r["day_queued"].notna() | waiting]
     planned = r["day_plan"].notna()
     end = float(o.end_day)
-    censored_at = r["day_left_queue"].where(r["state"] != "in_care").fillna(end)
-    return r["day_plan"].fillna(censored_at) - r["day_intake"], planned
+    left = r["day_left_queue"].fillna(r["day_closed"]).where(r["state"] != "in_care")
+    start = r["day_formal"].fillna(r["day_intake"])
+    return r["day_plan"].fillna(left.fillna(end)) - start, planned
 
 
 def _time_to_plan_median(o: Observed) -> float:
@@ -311,22 +333,25 @@ _DECLARED = (
         lambda o: _p90(_answered_waits(o))),
     Kpi("time_to_plan_days_median", "days", "Days to a support plan",
         "Dagen tot een ondersteuningsplan",
-        "days from arrival at the wijkteam to a support plan, median over everyone who "
-        "waited for its intake or joined its list (those who left without a plan included)",
-        "dagen van aanmelding bij het wijkteam tot een ondersteuningsplan, mediaan over "
-        "iedereen op de wachtlijst (ook wie zonder plan vertrok)",
-        "Kaplan-Meier median (`sim/survival.py`) over requests in R that joined the wijkteam's "
-        "list (`day_queued` set) or waited for its intake (`day_left_queue` set without "
-        "`day_queued`: left during the wait; or state `intake` at the end) of "
-        "`day_plan - day_intake`; a request that left without a plan (gave up, or went to the "
-        "crisis service) is censored when it left, one still waiting at the end then; those "
-        "referred on to informal help at the intake are not counted", "lower", False,
-        _time_to_plan_median),
+        "days from turning to formal help to a support plan, median over everyone whose "
+        "first contact did not settle the request (those who left without a plan included)",
+        "dagen van de hulpvraag aan de formele zorg tot een ondersteuningsplan, mediaan "
+        "over iedereen wiens vraag bij het eerste contact niet werd afgehandeld (ook wie "
+        "zonder plan vertrok)",
+        "Kaplan-Meier median (`sim/survival.py`) of `day_plan - day_formal` (`day_intake` "
+        "for a crisis sent to the team) over requests in R that a first contact sent on to "
+        "the team (`day_sent` set: behind the desk also those who dropped out after its "
+        "referral), that joined the team's list (`day_queued` set), or that turned to formal "
+        "help and were still waiting for the first contact (`day_formal` set, "
+        "`day_first_contact` not); a request that left without a plan (gave up, or went to "
+        "the crisis service) is censored when it left, one still waiting at the end then; "
+        "those answered or connected to informal help at the first contact are not counted",
+        "lower", False, _time_to_plan_median),
     Kpi("plan_within_6_weeks_share", "share", "Plan within 6 weeks", "Plan binnen 6 weken",
-        "share of those on the wijkteam's list with a support plan within 6 weeks of arrival "
-        "(the Rotterdam norm)",
-        "aandeel van wie op de wachtlijst van het wijkteam kwam met een ondersteuningsplan "
-        "binnen 6 weken na aanmelding (de Rotterdamse norm)",
+        "share of those sent on to the wijkteam with a support plan within 6 weeks of "
+        "turning to formal help (the Rotterdam norm)",
+        "aandeel van wie naar het wijkteam ging met een ondersteuningsplan binnen 6 weken "
+        "na de hulpvraag (de Rotterdamse norm)",
         "1 - S(42 days) of the Kaplan-Meier curve of `time_to_plan_days_median`'s durations "
         "(Rekenkamer Rotterdam 2018: 90% without a plan after 6 weeks)", "higher", False,
         _plan_within_norm),
@@ -403,12 +428,46 @@ _DECLARED = (
         "`overload_threshold` of the caseload, rising linearly to 1 at a full caseload (7.11)",
         "lower", False,
         lambda o: _mean(o.requests.loc[o.requests["outcome"] == "wijkteam", "overload"])),
-    Kpi("utilization", "share", "Caseload in use", "Bezetting caseload",
-        "wijkteam caseload slots in use (time average)",
-        "bezette caseloadplekken van het wijkteam (tijdgemiddelde)",
-        "time-averaged number of busy slots from `warmup_days` to the end, divided by "
-        "`slots`", None, False,
-        lambda o: _ratio(o.counters["slots_busy_mean"], o.counters["slots"])),
+    Kpi("utilization", "share", "Hours for cases in use", "Bezetting uren voor zaken",
+        "share of the wijkteam's hours for cases that running cases take (time average)",
+        "aandeel van de uren voor zaken van het wijkteam dat lopende zaken vragen "
+        "(tijdgemiddelde)",
+        "time-averaged hours a week of the cases running from `warmup_days` to the end, "
+        "divided by the team's hours a week for cases (`sim/budget.py`), or the time-averaged "
+        "cases running divided by `n_professionals x caseload_max`, whichever is larger (the "
+        "limit that binds), at most 1", None,
+        False, _utilization),
+    Kpi("offered_load", "ratio", "Offered load", "Aangeboden belasting",
+        "case hours asked of the wijkteam over the hours it has for cases (above 1: more "
+        "than it can carry)",
+        "uren aan zaken die het wijkteam gevraagd worden, gedeeld door de uren die het "
+        "ervoor heeft (boven 1: meer dan het aankan)",
+        "`utilization` times the requests that joined the list per day over the cases that "
+        "started per day, both from `warmup_days` on (Little's law: arrivals times the hours "
+        "a case takes over its duration, over capacity); the load the list would put on the "
+        "team if every case were taken, whatever the team could take", None, False,
+        _offered_load),
+    Kpi("fte_total", "FTE", "Staff (FTE)", "Formatie (fte)",
+        "professionals in full-time equivalents, the desk's staff included",
+        "professionals in fte, de bezetting van de vraagwijzer meegeteld",
+        "`wijkteam.n_professionals`: every hour of professional work (cases, intakes, "
+        "outreach, desk shifts) is drawn from their weeks (`sim/budget.py`)", None, False,
+        _counter("fte_total")),
+    Kpi("fte_desk", "FTE", "Staff at the desk (FTE)", "Bezetting vraagwijzer (fte)",
+        "of them, staffing the front desk", "daarvan aan de balie van de vraagwijzer",
+        "`frontdesk.fte` with access through the vraagwijzer, 0 with walk-in", None, False,
+        _counter("fte_desk")),
+    Kpi("fte_first_contact", "FTE", "Staff on first contacts (FTE)",
+        "Formatie voor eerste contacten (fte)",
+        "of them, holding first contacts: the desk, or the walk-in intakes",
+        "daarvan voor eerste contacten: de vraagwijzer, of de intakes bij binnenlopen",
+        "`fte_desk`, plus the walk-in intakes' hours (`wijkteam.intakes_per_professional_week` "
+        "x `first_contact.minutes_per_contact`) in FTE", None, False,
+        _counter("fte_first_contact")),
+    Kpi("fte_cases", "FTE", "Staff on cases (FTE)", "Formatie voor zaken (fte)",
+        "of them, the hours left for cases", "daarvan de uren die voor zaken overblijven",
+        "the professionals' hours a week after desk shifts, intakes and outreach, in FTE",
+        None, False, _counter("fte_cases")),
     Kpi("waitlist_mean", "requests", "Waiting list", "Wachtlijst",
         "waiting-list length (time average)", "lengte van de wachtlijst (tijdgemiddelde)",
         "time-averaged waiting-list length from `warmup_days` to the end", "lower", False,

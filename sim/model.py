@@ -27,13 +27,13 @@ from .params import Scenario
 from .population import build_residents
 from .submodels.crisis import CrisisService
 from .submodels.escalation import Escalation
+from .submodels.first_contact import FirstContact
 from .submodels.frontdesk import FormalAccess
 from .submodels.informal import InformalHelp
 from .submodels.meeting_places import MeetingPlaces
 from .submodels.needs import Seeking
 from .submodels.noticing import Noticing
 from .submodels.outreach import Outreach
-from .submodels.referral import InformalReferral
 from .submodels.volunteers import VolunteerInitiative
 from .submodels.wijkteam import Wijkteam
 from .vocabulary import ENDED, STATES, UNANSWERED, Need
@@ -70,7 +70,7 @@ class Neighbourhood(mesa.Model):
         self.outreach = Outreach(self)
         self.noticing = Noticing(self)
         self.informal = InformalHelp(self)
-        self.referral = InformalReferral(self)
+        self.first_contact = FirstContact(self)
         self.access = FormalAccess(self, lambda: Vraagwijzer(self))
         self.wijkteam = Wijkteam(self, lambda j: Professional(self, j))
         self.meeting = MeetingPlaces(
@@ -141,18 +141,25 @@ class Neighbourhood(mesa.Model):
     def counters(self, until: float) -> dict[str, float | int]:
         """The model's own end-of-run figures the KPIs need (:mod:`sim.kpis`).
 
-        Time averages integrate busy slots and the waiting list exactly since the
-        warm-up; the other counts started at the warm-up too. The terciles of
+        Time averages integrate the cases running, their hours and the waiting list exactly
+        since the warm-up; the other counts started at the warm-up too. The terciles of
         reluctance to ask are over every resident, so a resident's group is the same
         under every policy.
         """
-        busy_mean, waitlist_mean = self.wijkteam.time_averages(until)
+        busy_mean, hours_mean, waitlist_mean = self.wijkteam.time_averages(until)
+        budget = self.wijkteam.budget
         return {
             "n_residents": self.residents.n,
             "reluctance_ask_terciles": tuple(np.quantile(
                 np.asarray(self.residents.reluctance_ask), (1 / 3, 2 / 3)).tolist()),
-            "slots": self.wijkteam.slots,
             "slots_busy_mean": busy_mean,
+            "caseload_cap": len(self.wijkteam.professionals) * self.scenario.wijkteam.caseload_max,
+            "case_hours": self.wijkteam.case_hours,
+            "case_hours_busy_mean": hours_mean,
+            "fte_total": budget.fte_total,
+            "fte_desk": budget.fte_desk,
+            "fte_first_contact": budget.fte_first_contact,
+            "fte_cases": budget.fte_cases,
             "waitlist_mean": waitlist_mean,
             "waitlist_max": int(self.wijkteam.waitlist_max),
             "waitlist_end": int(self.wijkteam.waitlist_len),
@@ -177,7 +184,8 @@ def daily_reporters() -> dict[str, Any]:
         "open_needs": lambda m: sum(m.state_counts[s] for s in UNANSWERED),
         "waitlist_length": lambda m: m.wijkteam.waitlist_len,
         "active_cases": lambda m: m.wijkteam.slots_busy,
-        "slots": lambda m: m.wijkteam.slots,
+        "case_hours_busy": lambda m: m.wijkteam.hours_busy,
+        "case_hours": lambda m: m.wijkteam.case_hours,
         "volunteers_active": lambda m: m.volunteering.active,
         "crises_cum": lambda m: m.escalation.crises,
         "familiarity_ties_cum": lambda m: m.meeting.ties_formed,

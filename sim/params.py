@@ -440,14 +440,16 @@ class MeetingPlaces:
 
 @dataclass(frozen=True)
 class FrontDesk:
-    capacity_per_day: float = param(
-        25.0, unit="requests/day", lo=0.0, hi=10_000.0, label="Front-desk capacity",
-        label_nl="Capaciteit van de vraagwijzer",
-        help="Requests the vraagwijzer handles a day.")
-    p_resolve: float = param(
-        0.4, unit="probability", lo=0.0, hi=1.0, label="Resolved at the desk",
-        label_nl="Opgelost aan de balie",
-        help="Chance the desk answers a practical or social question itself.")
+    fte: float = param(
+        1.0, unit="FTE", lo=0.0, hi=1000.0, label="Front-desk staff",
+        label_nl="Bezetting van de vraagwijzer",
+        help="Full-time equivalents of the wijkteam's professionals who staff the vraagwijzer; "
+        "their hours come out of the team's week (wijkteam.hours_per_fte_week), and the desk "
+        "holds as many first contacts a day as those hours allow "
+        "(first_contact.minutes_per_contact). Used only with access.policy = vraagwijzer.",
+        source="assumption: DOMAIN.md gives no desk size per wijkteam (Rotterdam has 14 "
+        "vraagwijzers for 43 teams); its hours count against the team's",
+    )
     referral_delay_days_mean: float = param(
         10.0, unit="days", lo=0.0, hi=365.0, label="Referral delay", label_nl="Doorverwijstijd",
         help="Mean days between the desk's referral and arrival at the wijkteam.")
@@ -456,6 +458,25 @@ class FrontDesk:
         label_nl="Uitval bij doorverwijzing",
         help="Chance a referred resident without reluctance does not arrive; scaled by "
         "(1 + reluctance to ask).",
+    )
+
+
+@dataclass(frozen=True)
+class FirstContact:
+    minutes_per_contact: float = param(
+        45.0, unit="minutes", lo=1.0, hi=480.0, label="Minutes per first contact",
+        label_nl="Minuten per eerste contact",
+        help="Professional time one first contact takes: a conversation at the desk's counter "
+        "or the walk-in intake. It sets the desk's daily capacity from its hours, and what a "
+        "walk-in team's intakes cost of its week.",
+    )
+    p_answer_simple: float = param(
+        0.4, unit="probability", lo=0.0, hi=1.0, label="Answered at the first contact",
+        label_nl="Beantwoord bij het eerste contact",
+        help="Chance that a first contact (desk, walk-in intake or outreach) answers a first "
+        "practical or social question on the spot, whichever access the resident took.",
+        source="assumption: DOMAIN.md says the vraagwijzer answers simple questions, not how "
+        "many; the same rule holds at the walk-in intake and on outreach",
     )
 
 
@@ -476,11 +497,36 @@ class DurationFactors:
 
 
 @dataclass(frozen=True)
+class CaseHours:
+    practical: float = param(2.0, unit="hours/week", lo=0.01, hi=40.0,
+                             label="Case hours: practical", label_nl="Uren per casus: praktisch",
+                             help="Professional hours a week a practical case takes while it runs.")
+    social: float = param(2.0, unit="hours/week", lo=0.01, hi=40.0,
+                          label="Case hours: social", label_nl="Uren per casus: sociaal",
+                          help="Professional hours a week a social case takes while it runs.")
+    ongoing: float = param(2.0, unit="hours/week", lo=0.01, hi=40.0,
+                           label="Case hours: ongoing", label_nl="Uren per casus: langdurig",
+                           help="Professional hours a week an ongoing case takes while it runs.")
+    complex: float = param(2.0, unit="hours/week", lo=0.01, hi=40.0,
+                           label="Case hours: complex", label_nl="Uren per casus: complex",
+                           help="Professional hours a week a complex case takes while it runs.")
+
+
+@dataclass(frozen=True)
 class Wijkteam:
     n_professionals: int = param(
         16, unit="professionals", lo=0, hi=10_000, label="Professionals", label_nl="Professionals",
-        help="Professionals of the wijkteam serving this neighbourhood.",
+        help="Professionals of the wijkteam serving this neighbourhood, in full-time "
+        "equivalents: every hour of professional work (cases, intakes, outreach, desk shifts) "
+        "comes out of their weeks.",
         source="Schiedam: 6 WOTs with about 100 staff, ~16 a WOT (DOMAIN.md)",
+    )
+    hours_per_fte_week: float = param(
+        36.0, unit="hours/week", lo=1.0, hi=80.0, label="Hours per FTE a week",
+        label_nl="Uren per fte per week",
+        help="Working hours of one full-time professional a week: the time budget from which "
+        "desk shifts, intakes, outreach and cases are all drawn.",
+        source="CAO Sociaal Werk: a full-time week of 36 hours (DOMAIN.md) [verify]",
     )
     n_teams: int = param(
         1, unit="teams", lo=1, hi=1000, label="Teams", label_nl="Teams",
@@ -492,8 +538,10 @@ class Wijkteam:
         False, unit="on/off", label="Pooled waiting list", label_nl="Gedeelde wachtlijst",
         help="All teams take from one waiting list (pooling) instead of each from its own.")
     caseload_max: int = param(
-        18, unit="cases", lo=1, hi=1000, label="Caseload limit", label_nl="Maximale caseload",
-        help="Concurrent cases per professional (slots).")
+        25, unit="cases", lo=1, hi=1000, label="Caseload limit", label_nl="Maximale caseload",
+        help="Most concurrent cases per professional, a cap: what binds first is time, the "
+        "hours a week left for cases over the case hours (case_hours_per_week).")
+    case_hours_per_week: CaseHours = section(CaseHours)
     case_duration_days_mean: float = param(
         180.0, unit="days", lo=0.01, hi=3650.0, label="Mean case duration",
         label_nl="Gemiddelde duur van een casus",
@@ -514,8 +562,9 @@ class Wijkteam:
     intakes_per_professional_week: float = param(
         2.0, unit="intakes/week", lo=0.01, hi=100.0, label="Intake capacity",
         label_nl="Intakecapaciteit",
-        help="Intakes one professional holds a week; a team holds the sum over its "
-        "professionals, spread evenly over the days. Intakes take time apart from the cases.",
+        help="Walk-in intakes (first contacts) one professional holds a week; a team holds the "
+        "sum over its professionals, spread evenly over the days. Each takes "
+        "first_contact.minutes_per_contact of the professional's week.",
         source="assumption: with the presets' 16 professionals (32 a week) a walk-in team "
         "meets Schiedam's call-back within 5 working days (DOMAIN.md) most weeks",
     )
@@ -541,9 +590,9 @@ class Wijkteam:
     share_outreach: float = param(
         0.0, unit="share", lo=0.0, hi=0.8, label="Share of time in the neighbourhood",
         label_nl="Aandeel tijd in de wijk",
-        help="Share of professional time spent at meeting places and in the street; cases take "
-        "1/(1 - share) longer in calendar time, and open needs of residents met in the "
-        "neighbourhood are found earlier.",
+        help="Share of professional time spent at meeting places and in the street; it comes "
+        "out of the hours for cases, and open needs of residents met in the neighbourhood are "
+        "found earlier.",
         source="Schiedam mandates neighbourhood hours (DOMAIN.md); size assumed",
     )
     outreach_contacts_per_day: float = param(
@@ -558,19 +607,12 @@ class Wijkteam:
         help="Share by which a resident's reluctance to ask falls once a professional has met "
         "them about a need on outreach: they know whom to ask next time.",
     )
-    outreach_mobilises_network: bool = param(
-        True, unit="on/off", label="Outreach mobilises the network",
-        label_nl="Outreach zet het netwerk in",
-        help="A professional who finds a practical, social or ongoing need that is not yet "
-        "urgent first asks one of the resident's ties to help, on their behalf, and takes "
-        "the need to the team only if that fails; off: every need found goes to the team "
-        "unless referred to the initiative or a meeting place.",
-    )
     overload_threshold: float = param(
         0.8, unit="share", lo=0.0, hi=0.99, label="Overload threshold",
         label_nl="Overbelastingsdrempel",
-        help="Caseload share above which a professional starts to fall back on routine; the "
-        "loss of quality rises linearly from 0 here to 1 at a full caseload.")
+        help="Share of a professional's hours for cases in use above which they start to fall "
+        "back on routine; the loss of quality rises linearly from 0 here to 1 when the hours "
+        "are full.")
     overload_duration_factor: float = param(
         0.3, unit="x", lo=0.0, hi=5.0, label="Longer cases under overload",
         label_nl="Langere casussen bij overbelasting",
@@ -621,8 +663,10 @@ class ReferralByLevel:
     verbinden: float = param(
         0.2, unit="probability", lo=0.0, hi=1.0, label="Referral to informal help: verbinden",
         label_nl="Doorverwijzing naar informele hulp: verbinden",
-        help="Chance that a professional or the desk passes a suitable (practical or social) "
-        "request to informal help when formal and informal help only know each other.",
+        help="Chance that a first contact (desk, walk-in intake or outreach) connects a request "
+        "informal help can take (not complex, not yet urgent) to it: the volunteer initiative, "
+        "a meeting place or one of the resident's ties, when formal and informal help only "
+        "know each other.",
         source="assumption: a third of samenspel's")
     samenwerken: float = param(
         0.4, unit="probability", lo=0.0, hi=1.0, label="Referral to informal help: samenwerken",
@@ -670,8 +714,32 @@ class UnclearRolesByLevel:
 
 
 @dataclass(frozen=True)
+class WarmHandoverByLevel:
+    verbinden: float = param(
+        0.1, unit="probability", lo=0.0, hi=1.0, label="Warm handover: verbinden",
+        label_nl="Warme overdracht: verbinden",
+        help="Chance that a first contact connecting a resident to informal help does it "
+        "warmly (the professional asks the volunteer, host or tie on the resident's behalf) "
+        "rather than with a leaflet, when formal and informal help only know each other. "
+        "After a leaflet the resident follows up only with chance 1 - reluctance to ask.",
+        source="assumption; seed report ch. 1: at verbinden professionals and volunteers only "
+        "know of each other")
+    samenwerken: float = param(
+        0.5, unit="probability", lo=0.0, hi=1.0, label="Warm handover: samenwerken",
+        label_nl="Warme overdracht: samenwerken",
+        help="The same, when they work together with agreements.",
+        source="assumption; seed report ch. 1: agreements on who does what")
+    samenspel: float = param(
+        0.9, unit="probability", lo=0.0, hi=1.0, label="Warm handover: samenspel",
+        label_nl="Warme overdracht: samenspel",
+        help="The same, when they act as one team and know each other by name.",
+        source="assumption; seed report ch. 1: formal and informal act as one team")
+
+
+@dataclass(frozen=True)
 class Integration:
     p_refer_informal: ReferralByLevel = section(ReferralByLevel)
+    p_warm_handover: WarmHandoverByLevel = section(WarmHandoverByLevel)
     p_owner_place: OwnerAtPlaceByLevel = section(OwnerAtPlaceByLevel)
     unclear_roles_factor: UnclearRolesByLevel = section(UnclearRolesByLevel)
 
@@ -776,6 +844,7 @@ class Scenario:
     volunteers: Volunteers = section(Volunteers)
     meeting_places: MeetingPlaces = section(MeetingPlaces)
     frontdesk: FrontDesk = section(FrontDesk)
+    first_contact: FirstContact = section(FirstContact)
     wijkteam: Wijkteam = section(Wijkteam)
     access: Access = section(Access)
     integration: Integration = section(Integration)

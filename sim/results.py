@@ -83,6 +83,8 @@ def build_result(model: Neighbourhood, days: int, warmup_days: int) -> RunResult
         "day_created": np.array([n.t_arise for n in needs], dtype=float),
         "day_answered": np.array([n.t_answered for n in needs], dtype=float),
         "day_first_contact": np.array([n.t_contact for n in needs], dtype=float),
+        "day_formal": np.array([n.t_formal for n in needs], dtype=float),
+        "day_sent": np.array([n.t_sent for n in needs], dtype=float),
         "day_closed": np.array([n.t_closed for n in needs], dtype=float),
         "day_intake": np.array([n.t_intake for n in needs], dtype=float),
         "day_queued": np.array([n.t_queue for n in needs], dtype=float),

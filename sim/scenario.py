@@ -17,9 +17,20 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from .budget import time_budget
 from .params import SPECS, Scenario, check_date, from_tree
 
 SHARE_TOLERANCE = 1e-6
+
+#: Keys that were retired, and what replaced them: a file that still names one is told.
+RETIRED = {
+    "frontdesk.capacity_per_day": "retired: the desk's capacity follows from its staff "
+    "(frontdesk.fte) and first_contact.minutes_per_contact",
+    "frontdesk.p_resolve": "retired: use first_contact.p_answer_simple, the same rule at "
+    "every first contact",
+    "wijkteam.outreach_mobilises_network": "retired: asking one of the resident's ties is "
+    "part of the first-contact rule (integration.p_refer_informal)",
+}
 
 
 class InputError(ValueError):
@@ -169,6 +180,8 @@ def check_int(where: str, key: str, value: Any, lo: int, hi: float | None = None
 def check_value(key: str, value: Any, where: str) -> Any:
     """One value against its declaration; returns it with ints widened to float."""
     spec = SPECS.get(key)
+    if spec is None and key in RETIRED:
+        raise InputError(where, key, value, RETIRED[key])
     if spec is None:
         close = difflib.get_close_matches(key, list(SPECS), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else "; see `samenspel check --keys`"
@@ -241,3 +254,17 @@ def check_consistency(s: Scenario, origin: dict[str, str]) -> None:
         raise InputError(where("population.block_size", "population.household_size_mean"),
                          "population.household_size_mean", p.household_size_mean,
                          f"must not exceed population.block_size ({p.block_size})")
+    if s.access.policy == "vraagwijzer" and s.frontdesk.fte > w.n_professionals:
+        raise InputError(where("frontdesk.fte", "wijkteam.n_professionals"), "frontdesk.fte",
+                         s.frontdesk.fte, "must not exceed wijkteam.n_professionals "
+                         f"({w.n_professionals}): the desk is staffed from the team")
+    b = time_budget(s)
+    if w.n_professionals and b.case_hours_per_professional <= 0:
+        keys = ("frontdesk.fte", "wijkteam.intakes_per_professional_week",
+                "first_contact.minutes_per_contact", "wijkteam.share_outreach",
+                "wijkteam.hours_per_fte_week")
+        raise InputError(
+            where(*keys), "wijkteam.hours_per_fte_week", w.hours_per_fte_week,
+            f"leaves no time for cases: desk {b.desk_hours_per_professional:g} + intakes "
+            f"{b.intake_hours_per_professional:g} + outreach "
+            f"{b.outreach_hours_per_professional:g} hours a professional a week use it all")

@@ -45,6 +45,8 @@ WITHDRAWS, CRISIS, CRISIS_ALERTED = "withdraws", "crisis", "crisis service alert
 
 #: Routes that are not the wijkteam or the front desk.
 INFORMAL_OUTCOMES = ("informal", "volunteer", "meeting_place")
+#: The outcome of a simple question answered on the spot by a first contact (7.9).
+FIRST_CONTACT = "first_contact"
 
 #: Routes a need has tried, as bits of ``Need.tried``.
 TRIED_INITIATIVE, TRIED_PLACE, TRIED_FORMAL, TRIED_NETWORK = 1, 2, 4, 8
@@ -62,8 +64,8 @@ UNIFORMS = {
     "escalate_high": "when high urgency becomes a crisis (7.12)",
     "withdraw": "how long the resident's patience lasts before giving up (7.12)",
     "dropout": "whether the resident drops out after the desk's referral (7.9)",
-    "resolve": "whether the desk answers a simple question itself (7.9)",
-    "refer": "whether a professional passes the request to informal help (7.10)",
+    "resolve": "whether a first contact answers a simple question on the spot (7.9)",
+    "refer": "whether a first contact connects the request to informal help (7.9)",
     "place": "whether the resident asks at their meeting place (7.3)",
     "tie": "which tie the resident asks (7.3)",
     "help": "how long informal, volunteer, host or desk help lasts (7.6)",
@@ -71,11 +73,13 @@ UNIFORMS = {
     "place_pick": "which meeting place a professional refers to (7.10)",
     "plan": "how long making the support plan takes once a professional has the case (7.11)",
     "persist": "whether a need the resident gave up on stays and grows worse (7.12)",
+    "handover": "whether a connection to informal help is warm, and else whether the "
+    "resident follows the leaflet (7.9)",
 }
 N_U = len(UNIFORMS)
 (U_VOICE, U_DELAY, U_ROUTE, U_TRUST, U_SVC, U_ESC_LOW, U_ESC_MEDIUM, U_ESC_HIGH, U_WITHDRAW,
  U_DROPOUT, U_RESOLVE, U_REFER, U_PLACE, U_TIE, U_HELP, U_REFERRAL_DELAY, U_PLACE_PICK, U_PLAN,
- U_PERSIST) = range(N_U)
+ U_PERSIST, U_HANDOVER) = range(N_U)
 
 #: Who or what handles a step. A resource code is ``kind << 32 | index``; the kinds
 #: in INDEXED are one of many (resident 12 is ``resident:12``), the others unique.
@@ -97,7 +101,8 @@ class Need:
 
     __slots__ = ("id", "resident", "kind", "urgency", "urgency_start", "urgency_intake",
                  "t_arise", "t_answered", "t_closed", "t_intake", "t_queue", "queue_wait",
-                 "t_crisis", "t_contact", "t_left_queue", "t_plan", "network_size",
+                 "t_crisis", "t_contact", "t_left_queue", "t_plan", "t_formal", "t_sent",
+                 "network_size",
                  "state", "route", "outcome", "crisis", "aware", "n_aware_max",
                  "acted_by_aware", "bystander_draw", "route_step", "u", "tried", "repeat_of",
                  "helper", "overload")
@@ -113,6 +118,8 @@ class Need:
         self.t_answered = self.t_closed = self.t_intake = self.t_queue = math.nan
         self.t_crisis = math.nan
         self.queue_wait = self.t_contact = self.t_left_queue = self.t_plan = math.nan
+        self.t_formal = math.nan  # first turned to formal help (desk, walk-in, outreach)
+        self.t_sent = math.nan  # a first contact first put it on the wijkteam's way
         self.network_size = 0  # the resident's ties when the need arose
         self.state = ""
         self.route: list[str] = []

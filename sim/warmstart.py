@@ -96,7 +96,7 @@ def pre_history_days(model: Neighbourhood) -> tuple[int, int]:
     still measurably short, after one and a half they were as after two (ODD 5).
     """
     w = model.scenario.wijkteam
-    longest = w.plan_days_mean + model.wijkteam.duration_scale * max(
+    longest = w.plan_days_mean + model.wijkteam.durations.scale * max(
         w.duration_factor.practical, w.duration_factor.social, w.duration_factor.ongoing,
         w.duration_factor.complex) * (1.0 + w.overload_duration_factor)
     pilot = model.scenario.start.pilot_days

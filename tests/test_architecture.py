@@ -36,7 +36,8 @@ NOT_CORE = ("sim.lab", "sim.cli", "sim.__main__", "sim.docgen")
 CORE_MUST_NOT_IMPORT = ("sim.lab", "sim.cli", "sim.__main__")
 SUBMODELS = "sim.submodels"
 #: All a rule module may import of sim; the pure bystander rule is the one shared rule.
-RULE_MAY_IMPORT = ("sim.vocabulary", "sim.params", "sim.streams", "sim.submodels.bystander")
+RULE_MAY_IMPORT = ("sim.vocabulary", "sim.params", "sim.budget", "sim.streams",
+                   "sim.submodels.bystander")
 
 @dataclass(frozen=True)
 class Import:

@@ -202,6 +202,9 @@ PROBE = ("import json, sys\nfrom sim.cli import main\ncode = main(json.loads(sys
     (["compare", "a", "b", "--replications", "0"], 2),
     (["analyse", "no_such_dir"], 2),
     (["verify", "no_such_dir"], 2),
+    (["load", "--help"], 0),
+    (["load", "--factors", "0.6,0"], 2),
+    (["load", "--replications", "1"], 2),
 ])
 def test_help_and_bad_input_load_no_heavy_package(argv: list[str], code: int) -> None:
     """--help and one-line errors stay quick: the model, the lab's tables and figures

@@ -96,6 +96,22 @@ def test_the_table_keeps_intervals_and_significance_for_every_kpi():
     assert row["significant"].iloc[0] == "yes" and row["better in"].iloc[0] == "4 / 4"
 
 
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_the_staff_line_names_each_scenario_s_fte_and_warns_when_they_differ(lang):
+    equal = Request(tuple(Arm(p, sim.load_scenario(p)) for p in
+                          ("rotterdam_vraagwijzer", "schiedam_walk_in")), 2, 30, 0)
+    lines = analysis.staff_sentences(equal, lang)
+    desk = "1 of them at the desk" if lang == "en" else "waarvan 1 aan de balie"
+    assert len(lines) == 1 and "rotterdam_vraagwijzer 16" in lines[0] and desk in lines[0], \
+        f"expected one line with each scenario's 16 FTE and the desk's 1, got {lines}"
+    bigger = Request((*equal.arms[:1], Arm("more", sim.load_scenario(
+        "schiedam_walk_in", {"wijkteam.n_professionals": 18}))), 2, 30, 0)
+    lines = analysis.staff_sentences(bigger, lang)
+    assert len(lines) == 2 and "more 18" in lines[0], \
+        f"expected the FTE line and one sentence of warning when the FTE differ, got {lines}"
+    assert lines[1] == analysis.t("fte_differ", lang), "expected the warning in the language"
+
+
 def test_number_words_follow_the_language():
     assert analysis.number(1234.5, "en") == "1,234" or analysis.number(1234.5, "en") == "1,235"
     assert analysis.number(1234.0, "nl") == "1.234"

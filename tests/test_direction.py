@@ -123,12 +123,15 @@ def test_more_professionals_never_lengthen_the_queue_wait(runs, fewer, more, key
 def test_more_intake_capacity_brings_the_first_contact_sooner(runs, fewer, more):
     """The median days to a first answer or contact, over everyone who had a need (those
     who gave up or still wait included, Kaplan-Meier), falls with the team's intake
-    capacity, in every paired run."""
+    capacity: on average over paired runs, by more than twice its standard error. Not in
+    every run: intakes take hours from cases (one time budget), so a run whose list grows
+    can lose what the intakes gained."""
     a = values(runs, ("intakes", fewer), "first_contact_days_median")
     b = values(runs, ("intakes", more), "first_contact_days_median")
-    assert (b < a).all(), \
+    d = b - a
+    assert d.mean() + 2 * d.std(ddof=1) / np.sqrt(len(d)) < 0, \
         f"expected a shorter median time to first contact with {more} intakes a professional " \
-        f"a week than with {fewer}, in every paired run: " + paired(a, b)
+        f"a week than with {fewer}, by more than 2 SE over paired runs: " + paired(a, b)
 
 
 # --- diffusion of responsibility -------------------------------------------------------
@@ -185,7 +188,8 @@ def where_lost(job: tuple[str, int]) -> dict[str, int]:
 def test_desk_and_walk_in_lose_people_in_different_places(pool):
     """The pure access contrast at preset size (12,000 residents, paired seeds, a settled
     year): the desk loses people between desk and team and keeps the team's list short;
-    walk-in loses them on the waiting list, and more of them in all."""
+    walk-in loses them on the waiting list. Which loses more in all depends on the load
+    (test_the_access_answer_turns_with_load)."""
     seeds = range(3)
     jobs = [(p, s) for p in ("rotterdam_vraagwijzer", "schiedam_walk_in") for s in seeds]
     out = dict(zip(jobs, pool.map(where_lost, jobs), strict=True))
@@ -196,8 +200,39 @@ def test_desk_and_walk_in_lose_people_in_different_places(pool):
         f"expected dropouts between desk and team only with the desk: {found}"
     assert all(w["on_list"] > d["on_list"] for d, w in zip(desk, walk, strict=True)), \
         f"expected walk-in to lose more people on the waiting list: {found}"
-    assert all(w["withdrawn"] > d["withdrawn"] for d, w in zip(desk, walk, strict=True)), \
-        f"expected walk-in to lose more people in all at preset size: {found}"
+
+
+def contrast_at_load(job: tuple[str, float, int]) -> dict[str, float]:
+    """Crises and residents who gave up in a settled year of one access preset, its need
+    rate scaled by ``factor``."""
+    preset, factor, seed = job
+    rate = sim.load_scenario(preset).needs.rate_per_resident_year
+    s = sim.run(sim.load_scenario(preset, {"needs.rate_per_resident_year": rate * factor}),
+                seed, 365).summary
+    return {"crises": s["crises"], "withdrawn": s["withdrawn"], "load": s["offered_load"]}
+
+
+def test_the_access_answer_turns_with_load(pool):
+    """At equal staff time the access answer is a curve (README): at 60% of the presets'
+    demand walk-in loses fewer residents who give up than the desk, which loses people
+    between desk and team; at 130% its overloaded list gives more crises, in every paired
+    run."""
+    seeds, low, high = range(3), 0.6, 1.3
+    jobs = [(p, f, s) for p in ("rotterdam_vraagwijzer", "schiedam_walk_in")
+            for f in (low, high) for s in seeds]
+    out = dict(zip(jobs, pool.map(contrast_at_load, jobs), strict=True))
+
+    def diff(factor, key):
+        return [out["schiedam_walk_in", factor, s][key]
+                - out["rotterdam_vraagwijzer", factor, s][key] for s in seeds]
+
+    assert all(d < 0 for d in diff(low, "withdrawn")), \
+        f"expected walk-in to lose fewer residents at {low:g} of the demand: " \
+        f"{diff(low, 'withdrawn')}"
+    assert all(d > 0 for d in diff(high, "crises")), \
+        f"expected walk-in to give more crises at {high:g} of the demand: {diff(high, 'crises')}"
+    assert all(d > 0 for d in diff(high, "load")), \
+        "expected walk-in's team to carry the higher offered load (the desk sheds its dropouts)"
 
 
 @pytest.mark.parametrize("low,high", steps(RELUCTANCE))

@@ -23,7 +23,7 @@ STRESSED = {
     **SMALL,
     "wijkteam.n_professionals": 2,
     "wijkteam.caseload_max": 10,
-    "frontdesk.capacity_per_day": 3.0,
+    "frontdesk.fte": 0.4375,  # 3 first contacts a day
     "meeting_places.capacity_questions_per_day": 1.0,
 }
 # Morning batches (front desk, meeting-place hosts) and consultation hours feeding a
@@ -194,9 +194,13 @@ def test_daily_capacity(result):
     for col in ("waitlist_length", "active_cases", "desk_queue", "place_questions",
                 "volunteers_active"):
         assert (daily[col] >= 0).all(), f"expected {col} >= 0 every day"
-    bad = daily["active_cases"] > daily["slots"]
-    assert not bad.any(), ("expected active_cases <= slots every day:\n"
-                           + daily.loc[bad, ["day", "active_cases", "slots"]].head().to_string())
+    w = result.scenario.wijkteam
+    bad = daily["case_hours_busy"] > daily["case_hours"] + 1e-9
+    assert not bad.any(), ("expected the cases' hours within the team's hours every day:\n"
+                           + daily.loc[bad, ["day", "case_hours_busy", "case_hours"]].head()
+                           .to_string())
+    bad = daily["active_cases"] > w.n_professionals * w.caseload_max
+    assert not bad.any(), "expected at most n_professionals x caseload_max cases every day"
     bad = daily["active_cases"] != daily["in_care"]
     assert not bad.any(), ("expected active_cases to equal the requests in state in_care:\n"
                            + daily.loc[bad, ["day", "active_cases", "in_care"]].head().to_string())
@@ -204,10 +208,15 @@ def test_daily_capacity(result):
     assert not bad.any(), ("expected waitlist_length to equal the requests in state waitlist:\n"
                            + daily.loc[bad, ["day", "waitlist_length", "waitlist"]].head()
                            .to_string())
-    bad = (daily["waitlist_length"] > 0) & (daily["active_cases"] < daily["slots"])
-    assert not bad.any(), ("expected nobody on the waiting list at the end of a day with a free "
-                           "slot:\n" + daily.loc[bad, ["day", "waitlist_length", "active_cases",
-                                                       "slots"]].head().to_string())
+    hours = w.case_hours_per_week
+    largest = max(hours.practical, hours.social, hours.ongoing, hours.complex)
+    room = ((daily["case_hours"] - daily["case_hours_busy"] >= largest - 1e-9)
+            & (daily["active_cases"] < w.n_professionals * w.caseload_max))
+    bad = (daily["waitlist_length"] > 0) & room
+    assert not bad.any(), ("expected nobody on the waiting list at the end of a day with room "
+                           "for any case:\n" + daily.loc[bad, ["day", "waitlist_length",
+                                                               "case_hours_busy", "case_hours"]]
+                           .head().to_string())
 
 
 def test_summary_consistent_with_frames(result):
@@ -289,8 +298,11 @@ def test_stepped_simulation_bookkeeping():
         actual = {st: states.count(st) for st in STATES}
         assert counted == actual, f"day {day}: expected state_counts {actual}, got {counted}"
         assert set(states) <= set(STATES), f"day {day}: unknown states {set(states) - set(STATES)}"
-        assert 0 <= team.slots_busy <= team.slots, \
-            f"day {day}: expected 0 <= slots busy ({team.slots_busy}) <= slots ({team.slots})"
+        assert 0 <= team.hours_busy <= team.case_hours + 1e-9, \
+            f"day {day}: expected 0 <= hours busy ({team.hours_busy}) <= {team.case_hours}"
+        hours = sum(p.hours for p in team.professionals)
+        assert hours == pytest.approx(team.hours_busy), \
+            f"day {day}: expected the professionals' hours {hours} to add up to the team's"
         assert team.slots_busy == actual["in_care"], \
             f"day {day}: expected slots busy {team.slots_busy} == cases in care " \
             f"{actual['in_care']}"

@@ -29,7 +29,7 @@ policy = "walk_in"
 warm = false
 """
 DESK = WALK_IN.replace('"tiny_walk_in"', '"tiny_desk"').replace(
-    'policy = "walk_in"', 'policy = "vraagwijzer"\n[frontdesk]\ncapacity_per_day = 3.0')
+    'policy = "walk_in"', 'policy = "vraagwijzer"\n[frontdesk]\nfte = 0.4375')
 REPLICATIONS = 6
 
 

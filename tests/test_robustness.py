@@ -32,7 +32,7 @@ scenarios = ["rotterdam_vraagwijzer", "schiedam_walk_in"]
 [base.set]
 "population.n_residents" = 1000
 "wijkteam.n_professionals" = 2
-"frontdesk.capacity_per_day" = 3.0
+"frontdesk.fte" = 0.4375
 [robustness]
 reference = "rotterdam_vraagwijzer"
 alternative = "schiedam_walk_in"

@@ -228,34 +228,88 @@ def test_contacts_at_a_place_become_aware_ties_flagged():
 # --- formal access, referral, the wijkteam, outreach, escalation -----------------------
 
 
-def test_the_desk_resolves_refers_or_loses_a_request():
+def test_the_desk_answers_refers_or_loses_a_request():
     model = tiny("rotterdam_vraagwijzer", **{"meeting_places.n_places": 0})
-    fd = model.scenario.frontdesk
-    resolved = hand_need(model, kind=PRACTICAL, resolve=fd.p_resolve / 2)
+    p_answer = model.scenario.first_contact.p_answer_simple
+    resolved = hand_need(model, kind=PRACTICAL, resolve=p_answer / 2)
     model.access.enter(resolved, "asks formal help")
     model.access.on_desk((resolved, model.access.desk))
-    assert resolved.outcome == "vraagwijzer", "expected a simple question answered at the desk"
+    assert resolved.outcome == "first_contact" and resolved.helper == vocabulary.VRAAGWIJZER, \
+        "expected a simple question answered at the desk's first contact"
     lost = hand_need(model, kind=COMPLEX, resident=1, dropout=0.0)
     model.access.enter(lost, "asks formal help")
     model.access.on_desk((lost, model.access.desk))
     assert lost.state == "withdrawn" and lost.route[-1] == "drops out after referral", \
         f"expected a dropout between desk and team, got {lost.route}"
+    assert lost.t_sent == model.now, "expected the dropout counted as sent on to the team"
     referred = hand_need(model, kind=COMPLEX, resident=2, dropout=0.999999)
     model.access.enter(referred, "asks formal help")
     model.access.on_desk((referred, model.access.desk))
     assert referred.state == "referred", "expected a complex request referred on"
     model.access.on_referral(referred)
-    assert referred.state in ("waitlist", "in_care"), "expected the referral to arrive"
+    assert referred.state in ("waitlist", "in_care"), "expected the referral to join the list"
+    assert "intake" not in referred.route, "expected no second intake after the desk's contact"
 
 
-def test_referral_goes_to_the_initiative_first():
+@pytest.mark.parametrize("where", ["desk", "walk-in intake", "outreach"])
+def test_every_first_contact_runs_one_rule(where):
+    """The desk's counter, the walk-in intake and outreach answer, connect and send on alike:
+    the same request with the same uniforms meets the same fate at each."""
+    preset = "rotterdam_vraagwijzer" if where == "desk" else "schiedam_walk_in"
+    model = tiny(preset, **{"wijkteam.intake": True, "meeting_places.n_places": 1,
+                            "access.integration": "samenspel"})
+    p_answer = model.scenario.first_contact.p_answer_simple
+
+    def contact(need):
+        if where == "desk":
+            model.access.enter(need, "asks formal help")
+            model.access.on_desk((need, model.access.desk))
+        elif where == "walk-in intake":
+            model.access.enter(need, "asks formal help")
+            model.wijkteam.on_intake((need, model.wijkteam.teams[0]))
+        else:
+            model.outreach.act(need, 0)
+        return need
+
+    answered = contact(hand_need(model, kind=SOCIAL, resolve=p_answer / 2))
+    assert answered.outcome == "first_contact", f"expected an answer on the spot at {where}"
+    warm = contact(hand_need(model, kind=PRACTICAL, resident=1, resolve=0.99, refer=0.0,
+                             handover=0.0))
+    assert warm.state == "place" and warm.route[-2].endswith("(warm handover)"), \
+        f"expected a warm handover to the meeting place at {where}, got {warm.route}"
+    complex_ = contact(hand_need(model, kind=COMPLEX, resident=2, resolve=0.0, refer=0.0,
+                                 dropout=0.999999))
+    assert complex_.outcome != "first_contact" and complex_.t_sent == model.now, \
+        f"expected a complex request never answered on the spot but sent on at {where}"
+
+
+def test_a_leaflet_is_followed_by_the_unreluctant_and_not_by_the_reluctant():
+    model = tiny("schiedam_walk_in", **{"meeting_places.n_places": 1,
+                                        "access.integration": "verbinden"})
+    p_warm = model.first_contact.p_warm
+    reluctance = model.residents.reluctance_ask
+    reluctance[0], reluctance[1] = 0.0, 1.0
+    follows = hand_need(model, kind=PRACTICAL, resident=0, resolve=0.99, refer=0.0,
+                        handover=(1 + p_warm) / 2)
+    assert model.first_contact.settles(follows, "wijkteam", 0)
+    assert follows.state == "place" and "leaflet followed" in follows.route[-2], \
+        f"expected an unreluctant resident to follow the leaflet, got {follows.route}"
+    stays = hand_need(model, kind=PRACTICAL, resident=1, resolve=0.99, refer=0.0,
+                      handover=(1 + p_warm) / 2)
+    assert model.first_contact.settles(stays, "wijkteam", 0)
+    assert stays.state == "unvoiced" and stays.route[-1] == "leaflet not followed", \
+        f"expected a fully reluctant resident to leave the leaflet, got {stays.route}"
+
+
+def test_the_initiative_comes_first_when_connecting():
     model = tiny("vlaardingen_klussenbank", **{"access.integration": "samenspel"})
-    need = hand_need(model, kind=PRACTICAL, refer=0.0)
-    assert model.referral.refer(need, "wijkteam"), "expected a referral with u = 0"
+    need = hand_need(model, kind=PRACTICAL, resolve=0.99, refer=0.0, handover=0.0)
+    assert model.first_contact.settles(need, "wijkteam", 0), "expected a connection with u = 0"
     assert need.state == "matching" and need.tried & TRIED_INITIATIVE, \
         "expected the request passed to the volunteer initiative"
-    kept = hand_need(model, kind=PRACTICAL, resident=1, refer=0.999999)
-    assert not model.referral.refer(kept, "wijkteam"), "expected no referral with u near 1"
+    kept = hand_need(model, kind=PRACTICAL, resident=1, resolve=0.99, refer=0.999999)
+    assert not model.first_contact.settles(kept, "wijkteam", 0), \
+        "expected no connection with u near 1, the request sent on"
 
 
 def test_wijkteam_fills_slots_least_loaded_first_then_triages_by_urgency():
@@ -374,22 +428,34 @@ def test_a_crisis_on_the_waiting_list_leaves_it_for_the_crisis_service():
         "expected the crisis to leave the waiting list for the crisis service"
 
 
-def test_overload_grows_linearly_from_the_threshold_to_a_full_caseload():
+def test_overload_grows_linearly_from_the_threshold_to_full_hours_or_caseload():
     model = tiny(**{"wijkteam.caseload_max": 10, "wijkteam.overload_threshold": 0.6})
-    got = [model.wijkteam.overload(cases) for cases in range(1, 11)]
+    team, prof = model.wijkteam, model.wijkteam.professionals[0]
     expect = [0.0] * 6 + [0.25, 0.5, 0.75, 1.0]
-    assert got == pytest.approx(expect), f"expected {expect} by caseload 1..10, got {got}"
+    by_caseload = []
+    for cases in range(1, 11):  # cases of almost no hours: the caseload cap is fuller
+        prof.cases, prof.hours = set(range(cases - 1)), 0.0
+        by_caseload.append(team.overload(prof, 1e-9))
+    assert by_caseload == pytest.approx(expect), \
+        f"expected {expect} by caseload 1..10, got {by_caseload}"
+    tenth = team.prof_case_hours / 10
+    by_hours = []
+    for k in range(1, 11):  # one case, hours filling a tenth each: the hours are fuller
+        prof.cases, prof.hours = set(), (k - 1) * tenth
+        by_hours.append(team.overload(prof, tenth))
+    assert by_hours == pytest.approx(expect), \
+        f"expected {expect} by hours in tenths 1..10, got {by_hours}"
 
 
-def test_outreach_asks_a_tie_first_and_lowers_reluctance():
+def test_outreach_asks_a_tie_by_the_first_contact_rule_and_lowers_reluctance():
     model = tiny(**{"wijkteam.share_outreach": 0.2, "meeting_places.n_places": 0,
                     "wijkteam.outreach_reluctance_reduction": 0.5})
-    need = hand_need(model, kind=PRACTICAL, refer=0.999999)
+    need = hand_need(model, kind=PRACTICAL, resolve=0.99, refer=0.0, handover=0.0)
     assert model.residents.ties[0], "expected resident 0 to have ties in this neighbourhood"
     before = model.residents.reluctance_ask[0]
     model.outreach.act(need, 2)
-    assert need.state == "asking" and need.route[-1] == "outreach asks a tie", \
-        f"expected the professional to ask a tie first, got {need.route}"
+    assert need.state == "asking" and need.route[-1] == "a tie is asked to help", \
+        f"expected the professional to ask a tie, got {need.route}"
     asked = [p for p, f in need.aware.items() if f & bystander.DIRECT]
     assert len(asked) == 1 and asked[0] in model.residents.ties[0], \
         f"expected one of the resident's ties asked, got {asked}"
@@ -397,7 +463,8 @@ def test_outreach_asks_a_tie_first_and_lowers_reluctance():
         "expected the resident's reluctance to ask halved"
     model.outreach.act(need, 2)
     assert need.state in ("waitlist", "in_care"), \
-        "expected the need to go to the team when the professional acts again"
+        "expected the need to go to the team's list when the professional acts again"
+    assert "intake" not in need.route, "expected no intake after outreach's first contact"
     assert model.residents.reluctance_ask[0] == pytest.approx(before * 0.5), \
         "expected reluctance lowered once per need"
 
@@ -469,7 +536,7 @@ def test_the_intake_refers_a_simple_request_on_and_a_leaver_is_skipped():
     assert planned == [simple, third], \
         f"expected the intakes of the waiting requests only, got {[n.id for n in planned]}"
     model.calendar.run_day(model, team.mark)
-    assert simple.state == "place" and "wijkteam refers to informal help" in simple.route \
+    assert simple.state == "place" and any("intake connects" in s for s in simple.route) \
         and math.isnan(simple.t_queue), \
         f"expected the simple request referred on at its intake, got {simple.route}"
     assert third.state == "in_care", "expected the complex request taken on"
@@ -661,6 +728,7 @@ def test_integration_effects_are_read_from_their_declarations():
                      **{**overrides, "access.integration": level,
                         "volunteers.formalisation_burden": 0.0})
         loss = model.scenario.volunteers.motivation_loss_unclear_roles_per_day
-        got = (model.referral.p_refer, model.meeting.p_owner, model.volunteering.burden_per_day)
+        got = (model.first_contact.p_connect, model.meeting.p_owner,
+               model.volunteering.burden_per_day)
         assert got == pytest.approx((refer, owner, unclear * loss)), \
             f"expected the {level} column of integration.* to be used, got {got}"

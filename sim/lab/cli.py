@@ -13,6 +13,9 @@
     samenspel verify DIR
     samenspel robustness EXPERIMENT [--out DIR] [--points N] [--days N] [--workers N]
                          [--dask ...] [--resume [--allow-code-change]] [--no-progress] [--json]
+    samenspel load [REFERENCE OTHER] [--factors F,F,...] [--replications N] [--days N]
+                   [--seed N] [--set KEY=VALUE ...] [--out DIR] [--workers N] [--dask ...]
+                   [--resume [--allow-code-change]] [--no-progress]
 
 Bad input raises :class:`sim.scenario.InputError`; the main command line prints it
 as one line and exits with code 2. A sweep stopped with Ctrl-C exits with 130 and
@@ -240,9 +243,46 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     return EXIT_FAILED_RUNS if result.failed else 0
 
 
+def cmd_load(args: argparse.Namespace) -> int:
+    from ..scenario import parse_override
+    from .load import (
+        DEFAULT_OUT,
+        DEFAULT_SCENARIOS,
+        load_sentence,
+        parse_factors,
+        plan_load,
+        run_load,
+    )
+
+    factors = parse_factors(args.factors)
+    overrides = dict(parse_override(text) for text in args.set)
+    study = plan_load(args.scenarios or DEFAULT_SCENARIOS, factors, args.replications,
+                      args.days, args.seed, overrides)  # every flag checked, nothing run yet
+    out = Path(args.out) if args.out else DEFAULT_OUT
+    executor = _executor("load", args)
+    try:
+        with executor:
+            result, table, meta = run_load(
+                study, out, executor=executor, resume=args.resume,
+                progress=False if args.no_progress else None, log=_log,
+                allow_code_change=args.allow_code_change)
+    except KeyboardInterrupt:
+        return _interrupted(out)
+    for kpi in meta["kpis"]:
+        if sentence := load_sentence(table, kpi):
+            print(sentence)
+    print(f"{result.done} of {result.planned} runs done, {result.failed} failed "
+          f"({result.elapsed_s / 60:.1f} min) -> {out / 'load.md'}")
+    if result.failed:
+        _log(f"samenspel: {result.failed} runs failed; their errors are in {out / 'failures'}; "
+             "--resume tries them again")
+        return EXIT_FAILED_RUNS
+    return 0
+
+
 def register(subparsers: Any) -> None:
-    """Add ``sweep``, ``compare``, ``analyse``, ``verify`` and ``robustness`` to the main
-    command line."""
+    """Add ``sweep``, ``compare``, ``analyse``, ``verify``, ``robustness`` and ``load`` to the
+    main command line."""
     p = subparsers.add_parser(
         "sweep", help="run an experiment: many scenarios, seeds and parameter values",
         description="Run every run of an experiment file (see experiments/), writing each "
@@ -310,6 +350,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("dir", metavar="DIR", help="a sweep or compare output directory")
     p.set_defaults(func=cmd_verify)
     _register_robustness(subparsers)
+    _register_load(subparsers)
 
 
 def _register_robustness(subparsers: Any) -> None:
@@ -328,3 +369,35 @@ def _register_robustness(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the analysis as one JSON object")
     _add_execution(p)
     p.set_defaults(func=cmd_robustness)
+
+
+def _register_load(subparsers: Any) -> None:
+    from .load import DEFAULT_DAYS, DEFAULT_FACTORS, DEFAULT_OUT, DEFAULT_REPLICATIONS
+
+    p = subparsers.add_parser(
+        "load", help="the access answer against load: a paired contrast as demand rises",
+        description="Run two scenarios (default: rotterdam_vraagwijzer as the reference and "
+        "schiedam_walk_in) with their need rate (needs.rate_per_resident_year) scaled by "
+        "each factor, the same seeds for both at every factor, and report per factor and "
+        "key KPI both means, the paired difference with its 95%% interval, in how many "
+        "paired runs the second did better, and the measured load. Writes load.csv, "
+        "runs.csv, load.md, load.png and manifest.json beside the runs in --out.")
+    p.add_argument("scenarios", nargs="*", metavar="SCENARIO",
+                   help="two presets or .toml files, the reference first (default: "
+                   "rotterdam_vraagwijzer schiedam_walk_in)")
+    p.add_argument("--factors", default=",".join(f"{f:g}" for f in DEFAULT_FACTORS),
+                   metavar="F,F,...", help="multiples of the scenarios' own need rate "
+                   "(default %(default)s)")
+    p.add_argument("--replications", type=int, default=DEFAULT_REPLICATIONS, metavar="N",
+                   help="paired seeds per factor, at least 2 (default %(default)s)")
+    p.add_argument("--days", type=int, default=DEFAULT_DAYS, metavar="N",
+                   help="horizon of every run, from a warm start (default %(default)s)")
+    p.add_argument("--seed", type=int, default=0, metavar="N",
+                   help="master seed the replication seeds are drawn from (default 0)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a value of both scenarios, e.g. --set "
+                   "wijkteam.n_professionals=8 (repeatable; see 'samenspel check --keys')")
+    p.add_argument("--out", metavar="DIR", default=str(DEFAULT_OUT),
+                   help="output directory (default %(default)s)")
+    _add_execution(p)
+    p.set_defaults(func=cmd_load)

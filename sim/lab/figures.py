@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..kpis import flat_label, title
+from ..kpis import declaration, flat_label, title
 from ..vocabulary import URGENCIES
 from .stats import CONFIDENCE
 
@@ -223,4 +223,63 @@ def routes_sankey(routes: pd.DataFrame, scenario: str, n_runs: int):
     fig.update_layout(title=f"Routes of requests: {scenario} (mean per run over {n_runs} "
                       f"runs; flows under {SANKEY_MIN_SHARE:.1%} of requests left out)",
                       height=560, template="plotly_white")
+    return fig
+
+
+
+def load_differences(table: pd.DataFrame, kpis: list[str] | None = None, cols: int = 2):
+    """The paired difference against demand, one panel per KPI (``samenspel load``).
+
+    ``table`` is the load study's tidy table (load.csv): x is the demand factor, labelled
+    underneath with both scenarios' measured load, so a reader sees which load a factor
+    means; y is ``other - reference`` with its interval as a band, and a zero line: where
+    the band leaves zero, the answer no longer rests on chance. Shares are drawn in
+    percentage points, as load.md writes them.
+    """
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    kpis = kpis or list(dict.fromkeys(table["kpi"]))
+    rows = max(1, math.ceil(len(kpis) / cols))
+    names = [f"{flat_label(k)} ({declaration(k).better} is better)"
+             if declaration(k).better else flat_label(k) for k in kpis]
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=names, vertical_spacing=0.2,
+                        horizontal_spacing=0.1)
+    ref, other = (table[c].iloc[0] if len(table) else "" for c in ("reference", "other"))
+    load_kpi = table["load_kpi"].iloc[0] if len(table) else ""
+    color = _color(1)
+    for i, kpi in enumerate(kpis):
+        r, c = i // cols + 1, i % cols + 1
+        block = table[table["kpi"] == kpi].sort_values("factor")
+        k = declaration(kpi)
+        scale = 100.0 if k.is_share else 1.0
+        x = block["factor"].to_numpy(float)
+        lo, hi = (scale * block[col].to_numpy(float) for col in ("diff_ci_lo", "diff_ci_hi"))
+        fig.add_trace(go.Scatter(
+            x=np.concatenate([x, x[::-1]]), y=np.concatenate([hi, lo[::-1]]), fill="toself",
+            mode="lines", fillcolor=_rgba(color, 0.2), line={"width": 0}, hoverinfo="skip",
+            name=f"{PCT} interval", legendgroup="band", showlegend=(i == 0)), row=r, col=c)
+        fig.add_trace(go.Scatter(
+            x=x, y=scale * block["diff_mean"].to_numpy(float), mode="lines+markers",
+            line={"color": color, "width": 2}, name=f"{other} - {ref}", legendgroup="mean",
+            showlegend=(i == 0),
+            customdata=[f"{int(b)} of {int(n)}" for b, n in zip(
+                block["better_in"], block["n_pairs"], strict=True)],
+            hovertemplate=f"factor %{{x}}<br>{kpi}: %{{y:.4g}}<br>{other} better in "
+            "%{customdata}<extra></extra>"), row=r, col=c)
+        fig.add_hline(y=0, line_dash="dot", line_color="#888", row=r, col=c)
+        ticks = [f"<b>{f:g}</b><br>{a:.2f}<br>{b:.2f}" for f, a, b in zip(
+            x, block["load_reference"], block["load_other"], strict=True)]
+        fig.update_xaxes(tickvals=list(x), ticktext=ticks, tickangle=0, tickfont_size=10,
+                         row=r, col=c)
+        unit = "percentage points" if k.is_share else k.unit.replace(" per 1,000", "<br>per 1,000")
+        fig.update_yaxes(title_text=unit, row=r, col=c)
+        if r == rows:
+            fig.update_xaxes(title_text=f"<b>demand factor</b>, then the measured load "
+                             f"({load_kpi})<br>of {ref} and of {other}", row=r, col=c)
+    fig.update_annotations(font_size=13)
+    fig.update_layout(title=f"{other} minus {ref} against demand, paired on the seed "
+                      f"({PCT} interval)", title_font_size=15, template="plotly_white",
+                      width=1100, height=max(450, 400 * rows),
+                      legend={"orientation": "h", "y": -0.2})
     return fig

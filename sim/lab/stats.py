@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..kpis import declaration
+
 #: Confidence level of every interval the lab reports.
 CONFIDENCE = 0.95
 
@@ -72,6 +74,18 @@ def excludes_zero(row: Any) -> bool:
     """
     return (row.scenario != row.reference and math.isfinite(row.diff_ci_lo)
             and (row.diff_ci_lo > 0 or row.diff_ci_hi < 0))
+
+
+def wins(d: pd.Series, kpi: str) -> tuple[int, int]:
+    """Of paired differences ``d`` (other - reference), how many are better, out of how many.
+
+    "Better" follows the declaration; for a descriptive KPI it counts "higher". A tie
+    is not better. A count of paired runs ("better in 28 of 30") reads better than an
+    error bar (Hullman et al. 2015), so the dashboard's headline and ``samenspel load``
+    both say it, counted here by one rule.
+    """
+    sign = -1.0 if declaration(kpi).better == "lower" else 1.0
+    return int((sign * d > 0).sum()), int(len(d))
 
 
 def fmt(x: float) -> str:

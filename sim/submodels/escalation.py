@@ -103,7 +103,7 @@ class Escalation:
             elif crisis_service:
                 self.schedule(crisis, "warm_crisis", (rid, kind, u))
             else:
-                self.schedule(crisis, "warm_arrival", (rid, kind, HIGH, True, u))
+                self.schedule(crisis, "warm_arrival", (rid, kind, HIGH, True, True, u))
 
     def on_warm_hidden(self, payload) -> None:
         """A resident of the pre-history gives up on a need that stays hidden past day 0:
@@ -176,7 +176,7 @@ class Escalation:
             m.crisis.arrive(need)
         elif need.state not in ("intake", "waitlist"):
             need.route.append(CRISIS)
-            m.wijkteam.arrive(need, CRISIS_SERVICE)
+            m.wijkteam.arrive(need, CRISIS_SERVICE, contacted=True)
 
     def on_withdraw(self, need: Need) -> None:
         """The resident's patience is over: they give up if still unanswered."""

@@ -8,12 +8,12 @@ A professional who found a need takes it as theirs, its named owner, only with t
 chance ``p_owner_outreach``: the seed's elephant in the room holds for professionals
 too, and one who does not own the need is one more bystander, acting the less the more
 people know of it (7.4). Outreach is worth its time only if it does more than feed the waiting
-list, so a professional first hands a need that is not complex and not yet urgent to
-informal help: to the initiative or a meeting place (7.10), or by asking one of the
-resident's own ties on their behalf, a direct request that diffusion hardly touches;
-only if that fails does the need go to the team. The resident, having met someone
-who knows whom to ask, is less reluctant to ask next time. The time spent is not
-spent on cases: case durations stretch by 1 / (1 - share_outreach) (7.11).
+list: a conversation on outreach is a first contact like the desk's or the walk-in
+intake's (:mod:`.first_contact`), so a simple question is answered there and a light
+need connected to informal help; only what needs a plan joins the team's list. The
+resident, having met someone who knows whom to ask, is less reluctant to ask next
+time. Its hours come out of the professionals' week (:mod:`sim.budget`): they are not
+spent on cases (7.11).
 
 Outreach also meets the residents who gave up on a need that stayed (escalation.py):
 nobody else looks for those, so it is the only route that finds them before they
@@ -27,17 +27,12 @@ import math
 
 from ..streams import scalar, trial_time
 from ..vocabulary import (
-    COMPLEX,
     HIDDEN,
-    HIGH,
     PROFESSIONAL,
-    RESIDENT,
-    SIMPLE_KINDS,
     TRIED_FORMAL,
-    TRIED_NETWORK,
     Need,
 )
-from .bystander import DIRECT, OWNER, TIE
+from .bystander import OWNER
 
 
 class Outreach:
@@ -46,7 +41,6 @@ class Outreach:
     def __init__(self, model) -> None:
         self.m = model
         w = self.w = model.scenario.wijkteam
-        self.rng = scalar(model.seed, "outreach")
         self.rng_owner = scalar(model.seed, "ownership")
         #: chance that a given open need's resident is met on outreach today
         self.p_found_day = min(1.0, w.n_professionals * w.share_outreach
@@ -84,42 +78,16 @@ class Outreach:
         return OWNER if self.rng_owner.random() < self.w.p_owner_outreach else 0
 
     def act(self, need: Need, j: int) -> None:
-        """Professional ``j`` takes up a need found on outreach.
-
-        Informal help first for what it suits (the initiative or a place, then a tie
-        asked on the resident's behalf), the team for the rest and for what informal
-        help did not answer.
-        """
+        """Professional ``j`` takes up a need found on outreach: the first contact's rule
+        (:mod:`.first_contact`) in the street, so a light need is answered or connected
+        there, and only what needs a plan joins the team's list."""
         m = self.m
-        first = not need.tried & TRIED_FORMAL
-        need.route.append("found on outreach")
-        need.contact(m.now)
-        need.tried |= TRIED_FORMAL
-        if first:
+        if not need.tried & TRIED_FORMAL:
             reluctance = m.residents.reluctance_ask
             reluctance[need.resident] *= 1.0 - self.w.outreach_reluctance_reduction
-        if need.kind in SIMPLE_KINDS and m.referral.refer(need, "outreach"):
-            return
-        if (self.w.outreach_mobilises_network and need.kind != COMPLEX
-                and need.urgency < HIGH and not need.tried & TRIED_NETWORK
-                and self._ask_a_tie(need, j)):
-            return
-        m.wijkteam.arrive(need, PROFESSIONAL + j)
-
-    def _ask_a_tie(self, need: Need, j: int) -> bool:
-        """Ask one of the resident's ties, not yet asked directly, to help; False if none."""
-        m = self.m
-        ties = sorted(t for t in m.residents.ties[need.resident]
-                      if not need.aware.get(t, 0) & DIRECT)
-        if not ties:
-            return False
-        who = ties[int(self.rng.random() * len(ties))]
-        need.tried |= TRIED_NETWORK
-        need.aware[who] = need.aware.get(who, 0) | DIRECT | TIE
-        need.n_aware_max = max(need.n_aware_max, len(need.aware))
-        m.transition(need, "outreach asks a tie", "asking", PROFESSIONAL + j)
-        m.events.log(need.id, "asked by the professional", m.now, RESIDENT + who)
-        m.noticing.reschedule(need)
-        m.calendar.schedule(m.now + m.scenario.seeking.patience_days, "patience",
-                            (need, need.route_step))
-        return True
+        need.route.append("found on outreach")
+        need.tried |= TRIED_FORMAL
+        if need.t_formal != need.t_formal:  # NaN: the first time
+            need.t_formal = m.now
+        if not m.first_contact.settles(need, "outreach", PROFESSIONAL + j):
+            m.wijkteam.arrive(need, PROFESSIONAL + j, contacted=True)
