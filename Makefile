@@ -24,7 +24,7 @@ run: $(STAMP)
 compare: $(STAMP)
 	rm -rf results/access
 	$(BIN)/python -m sim compare rotterdam_vraagwijzer schiedam_walk_in schiedam_walk_in_triage \
-		--replications 5 --days 365 --out results/access
+		--replications 8 --days 365 --out results/access
 
 ## load: the access answer against load: front desk vs walk-in with the need rate scaled by
 ##       0.6-1.5, 8 paired seeds per factor, a year each; writes results/load/load.md, .csv, .png

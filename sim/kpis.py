@@ -428,10 +428,11 @@ _DECLARED = (
         "`overload_threshold` of the caseload, rising linearly to 1 at a full caseload (7.11)",
         "lower", False,
         lambda o: _mean(o.requests.loc[o.requests["outcome"] == "wijkteam", "overload"])),
-    Kpi("utilization", "share", "Hours for cases in use", "Bezetting uren voor zaken",
-        "share of the wijkteam's hours for cases that running cases take (time average)",
-        "aandeel van de uren voor zaken van het wijkteam dat lopende zaken vragen "
-        "(tijdgemiddelde)",
+    Kpi("utilization", "share", "Capacity for cases in use", "Bezetting capaciteit voor zaken",
+        "share of the wijkteam's capacity for cases in use: its hours, or its caseload cap "
+        "where that binds first (time average)",
+        "aandeel van de capaciteit voor zaken van het wijkteam dat in gebruik is: de uren, of "
+        "de maximale caseload als die eerder knelt (tijdgemiddelde)",
         "time-averaged hours a week of the cases running from `warmup_days` to the end, "
         "divided by the team's hours a week for cases (`sim/budget.py`), or the time-averaged "
         "cases running divided by `n_professionals x caseload_max`, whichever is larger (the "
