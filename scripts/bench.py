@@ -61,7 +61,7 @@ print(json.dumps({"wall_s": wall, "setup_s": t1 - t0, "peak_mb": peak_mb,
 
 #: Capacities that grow with the neighbourhood when it is scaled up as a whole.
 SCALED_WITH_NEIGHBOURHOOD = ("wijkteam.n_professionals", "meeting_places.n_places",
-                             "frontdesk.capacity_per_day", "volunteers.n_initial")
+                             "frontdesk.fte", "volunteers.n_initial")
 
 
 #: valgrind counting every instruction of a process (no cache simulation, no output file)

@@ -18,7 +18,7 @@ import numpy as np
 
 #: Every stream the model uses; a new stream gets a new name, never a reused one.
 NAMES = ("population", "needs", "bystander", "meeting", "volunteers", "wijkteam", "elephant",
-         "crisis", "outreach", "ownership", "volunteer_traits", "warmstart", "outreach_hidden")
+         "crisis", "ownership", "volunteer_traits", "warmstart", "outreach_hidden")
 
 
 def _key(name: str) -> int:

@@ -70,7 +70,7 @@ UNIFORMS = {
     "tie": "which tie the resident asks (7.3)",
     "help": "how long informal, volunteer, host or desk help lasts (7.6)",
     "referral_delay": "how long the referral from desk to wijkteam takes (7.9)",
-    "place_pick": "which meeting place a professional refers to (7.10)",
+    "place_pick": "which meeting place, or which tie, a first contact connects to (7.9)",
     "plan": "how long making the support plan takes once a professional has the case (7.11)",
     "persist": "whether a need the resident gave up on stays and grows worse (7.12)",
     "handover": "whether a connection to informal help is warm, and else whether the "

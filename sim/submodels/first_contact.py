@@ -10,7 +10,8 @@ contact answer what it can), so every one of them runs this rule:
 2. A first request informal help can take (not complex, not yet highly urgent, no
    crisis) is connected to it with the integration level's chance
    ``integration.p_refer_informal``: to the volunteer initiative or a meeting place
-   (practical and social questions), else to one of the resident's ties not yet asked.
+   (practical and social questions), else to one of the resident's ties not yet asked
+   (which place or tie: the need's own ``U_PLACE_PICK``).
    How well the connection holds is what the seed's three levels (verbinden,
    samenwerken, samenspel) are about: with the level's chance
    ``integration.p_warm_handover`` the professional hands it over warmly, asking the
@@ -37,7 +38,6 @@ from ..vocabulary import (
     U_PLACE_PICK,
     U_REFER,
     U_RESOLVE,
-    U_TIE,
     Need,
 )
 from .bystander import DIRECT, TIE
@@ -116,7 +116,7 @@ class FirstContact:
         """One of ``ties`` is asked directly to help, a request diffusion hardly touches;
         the resident waits for an answer as long as their patience lasts."""
         m = self.m
-        who = ties[int(need.u[U_TIE] * len(ties))]
+        who = ties[int(need.u[U_PLACE_PICK] * len(ties))]  # a place or a tie: one choice
         need.tried |= TRIED_NETWORK
         need.aware[who] = need.aware.get(who, 0) | DIRECT | TIE
         need.n_aware_max = max(need.n_aware_max, len(need.aware))

@@ -94,7 +94,7 @@ class Seeking:
         """Schedule the pre-drawn needs arising before ``until``.
 
         A need reads its uniforms through a view of its row of the chunk's array: one
-        small object instead of nineteen floats and a list, which indexes as fast
+        small object instead of twenty floats and a list, which indexes as fast
         and keeps a large neighbourhood's open needs in the processor's cache.
         """
         while True:
