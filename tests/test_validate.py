@@ -1,7 +1,9 @@
 """``samenspel validate`` in quick mode, the subset of the checks that ``make test`` runs:
 the report with every section and its figures, one line per check, checks that fail
-when their target is off, and ``--resume`` after an interruption giving the same
-report. The full run is ``make validate``."""
+when their target is off, the rows that hold by construction reported apart from the
+checks, and ``--resume`` after an interruption giving the same report. The full run is
+``make validate``; that each check fails under a mutation of the model is
+``tests/test_validation_mutations.py``."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import pytest
 from sim.cli import main
 from sim.lab import validate as v
 from sim.lab.validate import GROUPS, SECTIONS, Check, validate
+from sim.lab.validation import arms, bystanders, core, dutch, patterns, queues
 
 SHIFTED = "Erlang C P(wait > 0), rho0.8_c10"
 FIGURES = ("validation_queues.png", "validation_bystanders.png", "validation_dutch.png",
@@ -56,7 +59,7 @@ def test_dutch_figures_are_rows_beside_their_sources_and_never_checks(quick):
     checks, out = quick
     text = _text(out)
     assert not [c for c in checks if c.group == "dutch"], "expected no checks from Dutch figures"
-    for f in v._dutch_figures():
+    for f in dutch.dutch_figures():
         assert f"| `{f.preset}` | {f.what} |" in text, \
             f"expected a row for {f.preset}: {f.measure} in the Dutch figures"
     assert "### What the model does not reproduce, and why" in text, \
@@ -64,17 +67,36 @@ def test_dutch_figures_are_rows_beside_their_sources_and_never_checks(quick):
 
 
 def test_patterns_compare_arms_on_the_same_seeds(quick):
-    for p, side, seed, j in v._pattern_runs("quick"):
-        assert j.arg[1] == seed, f"expected {p.key} {side} to run seed {seed}"
-    seeds = {}
-    for p, side, seed, _ in v._pattern_runs("quick"):
-        seeds.setdefault((p.key, side), set()).add(seed)
-    for p in v._patterns():
-        assert seeds[(p.key, "base")] == seeds[(p.key, "lever")], \
+    for p in patterns.patterns():
+        base, lever = (arms.arm_jobs(arm, "quick") for arm in (p.base, p.lever))
+        assert [s for s, _ in base] == [s for s, _ in lever], \
             f"expected pattern {p.key} to pair base and lever on the same seeds"
+        for seed, j in base + lever:
+            assert j.arg[1] == seed, f"expected {p.key}'s job {j.key} to run seed {seed}"
     lines = [c.line() for c in quick[0] if c.group == "patterns"]
-    assert len(lines) == len(v._patterns()) and all("seeds" in ln for ln in lines), \
-        f"expected one check per pattern with its count of seeds, got {lines}"
+    n_checks = sum(not p.why for p in patterns.patterns())
+    assert len(lines) == n_checks and all("seeds" in ln for ln in lines), \
+        f"expected one check per pattern that can fail, with its count of seeds, got {lines}"
+
+
+def test_rows_that_hold_by_construction_are_reported_not_checked(quick):
+    """The rows of consistency sit in their own section, each with why it cannot fail,
+    and none of them is a check (so none fails the run)."""
+    checks, out = quick
+    text = _text(out)
+    section = text[text.index("Consistency, not evidence\n"):text.index("## Robustness")]
+    whys = [p.why for p in patterns.patterns() if p.why]
+    assert whys and all(f"| {why} |" in section for why in whys), \
+        "expected each pattern that holds by construction in Consistency with its reason"
+    for name in ("individual reporting share, 0 others",
+                 "volunteer's dilemma P(nobody acts), n = 2"):
+        assert f"| {name} |" in section and f"| {name} |" not in text[:text.index(section)], \
+            f"expected {name!r} as a row of Consistency only"
+        assert name not in {c.name for c in checks}, f"expected {name!r} not to be a check"
+    n_rows = len(whys) + 2 + len(bystanders.DILEMMA_SIZES)
+    assert f"{n_rows} rows of consistency, not evidence" in text, \
+        f"expected the report's opening to count the {n_rows} rows of consistency"
+    assert not {c.group for c in checks} - set(GROUPS), "expected every check in a group"
 
 
 def test_batches_cover_every_request_of_the_window(quick):
@@ -82,8 +104,9 @@ def test_batches_cover_every_request_of_the_window(quick):
     _, out = quick
     manifest = {"code_version": v.code_version(), "mode": "quick",
                 "scenarios": v._hashes(SECTIONS)}
-    results = v.run_jobs(v._queue_jobs("quick"), v.Cache(out, manifest, resume=True), 1, False)
-    merged = v._merge("quick", results)
+    results = core.run_jobs(queues.queue_jobs("quick"), core.Cache(out, manifest, resume=True), 1,
+                            False)
+    merged = queues.merge("quick", results)
     unstarted = {name: sum(r["n_unstarted"] for r in m["runs"]) for name, m in merged.items()}
     assert not any(unstarted.values()), f"expected no unstarted request in a window: {unstarted}"
     for name, m in merged.items():
@@ -115,14 +138,14 @@ def test_resume_after_an_interruption_gives_the_same_report(quick, copy, monkeyp
     _, out = quick
     for name in ("validation.md", *FIGURES):
         (copy / name).unlink()
-    lost = [j.key for j in v._bystander_jobs("quick") + v._dutch_jobs("quick")[:1]]
+    lost = [j.key for j in bystanders.bystander_jobs("quick") + dutch.city_jobs("quick")[:1]]
     for key in lost:  # as if the run stopped before these finished
-        (copy / v.CACHE_DIR / f"{key}.pickle").unlink()
+        (copy / core.CACHE_DIR / f"{key}.pickle").unlink()
 
     def interrupted(job):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(v, "_call", interrupted)
+    monkeypatch.setattr(core, "run_job", interrupted)
     with pytest.raises(KeyboardInterrupt):
         validate(copy, "quick", workers=1, progress=False, resume=True)
     assert not (copy / "validation.md").exists(), "expected no report from an interrupted run"
@@ -131,7 +154,7 @@ def test_resume_after_an_interruption_gives_the_same_report(quick, copy, monkeyp
     monkeypatch.undo()
     validate(copy, "quick", workers=1, progress=False, resume=True)
     assert _text(copy) == _text(out), "expected the resumed run to write the same report"
-    assert all((copy / v.CACHE_DIR / f"{k}.pickle").exists() for k in lost), \
+    assert all((copy / core.CACHE_DIR / f"{k}.pickle").exists() for k in lost), \
         "expected the resumed run to cache the jobs it ran"
 
 
@@ -178,3 +201,12 @@ def test_observations_are_judged_by_tolerance_only():
 def test_a_direction_needs_the_whole_interval_on_its_side(ci, direction, passed):
     c = Check("patterns", "x", sum(ci) / 2, 0.0, 0.0, direction=direction, ci=ci)
     assert c.passed is passed, f"expected interval {ci} {direction} 0 to pass={passed}"
+
+
+@pytest.mark.parametrize(("value", "passed"), [(0.9, True), (0.95, True), (0.89, False)])
+def test_a_floor_judges_the_mean_not_the_interval(value, passed):
+    """Against a figure read as a floor, the mean over seeds decides; a wide interval
+    neither rescues a mean below it nor fails one above it."""
+    c = Check("held_out", "x", value, 0.2, 0.9, direction="at_least", ci=(value - 0.4, value + 0.4))
+    assert c.passed is passed, f"expected a mean of {value} against a floor of 0.9 to pass={passed}"
+

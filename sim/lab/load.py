@@ -348,13 +348,13 @@ def _amount(kpi: str, x: float, unit: bool = True) -> str:
     """A difference in the KPI's own terms, signed: shares in percentage points, days in
     days (``unit``: with the unit's word)."""
     from ..kpis import declaration
-    from .stats import fmt
 
     k = declaration(kpi)
     if not math.isfinite(x):
         return "-"
     value = round(100.0 * x if k.is_share else x, 9)  # 1e-15 of float noise reads as 0
-    text = ("+" if value > 0 else "") + fmt(value)
+    shown = f"{value:.3g}"  # three significant digits: read, not audited (load.csv is exact)
+    text = ("+" if value > 0 else "") + shown
     word = "percentage points" if k.is_share else "days" if k.unit == "days" else ""
     return f"{text} {word}" if unit and word else text
 
