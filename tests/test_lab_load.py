@@ -64,7 +64,7 @@ def test_files_are_written_with_the_expected_columns(study) -> None:
     load = manifest["load"]
     assert manifest["code_version"] and load["code_version"] == manifest["code_version"]
     assert load["factors"] == list(FACTORS) and load["kpis"] == list(KPIS)
-    assert load["load_kpi"] in ("offered_load", "utilization")
+    assert load["load_kpi"] == "offered_load"
     assert [h["factor"] for h in load["scenario_hashes"]] == list(FACTORS)
     assert all(h[REFERENCE] and h[OTHER] and h[REFERENCE] != h[OTHER]
                for h in load["scenario_hashes"]), load["scenario_hashes"]

@@ -22,9 +22,8 @@ both scenarios, so executors, the progress bar, ``--resume``, the lock, the mani
     manifest.json  the sweep's, plus a ``load`` entry: factors, need rates, seeds,
                    scenario hashes, the load KPI, code version
 
-The measured load is the KPI ``offered_load`` where the runs have it (waiting-list
-arrivals times mean case time over case capacity: demand on the team, not capped),
-else ``utilization`` (caseload in use, which stops at 1 once the team is full).
+The measured load is the KPI ``offered_load`` (the case hours asked of the team over
+the hours it has: demand on the team, not capped at 1 as ``utilization`` is).
 """
 
 from __future__ import annotations
@@ -64,8 +63,8 @@ RATE = "needs.rate_per_resident_year"
 #: The outcomes reported at every factor.
 KPIS = ("crises_per_1000_year", "withdrawn_per_1000_year", "first_contact_days_median",
         "plan_within_6_weeks_share")
-#: The measured load, the first the runs have: demand on the team, else slots in use.
-LOAD_KPIS = ("offered_load", "utilization")
+#: The measured load: demand on the team, not capped at 1.
+LOAD_KPI = "offered_load"
 #: The sentence's second question: what if demand were about this much higher?
 MORE = 1.2
 #: The columns of load.csv.
@@ -272,14 +271,6 @@ def tag_runs(study: LoadStudy, runs: pd.DataFrame,
 # --- analysis -------------------------------------------------------------------------
 
 
-def measured_load_kpi(runs: pd.DataFrame) -> str:
-    """The load KPI the runs report: ``offered_load`` where defined, else ``utilization``."""
-    for kpi in LOAD_KPIS:
-        if kpi in runs.columns and runs[kpi].notna().any():
-            return kpi
-    return LOAD_KPIS[-1]
-
-
 def load_table(runs: pd.DataFrame, reference: str, other: str,
                kpis: Sequence[str] = KPIS) -> pd.DataFrame:
     """Per factor and KPI: both means, the paired difference ``other - reference`` with its
@@ -293,7 +284,7 @@ def load_table(runs: pd.DataFrame, reference: str, other: str,
 
     if runs.empty:
         return pd.DataFrame(columns=COLUMNS)
-    load_kpi = measured_load_kpi(runs)
+    load_kpi = LOAD_KPI
     rows = []
     for factor, at in runs.groupby("factor", sort=True):
         tab = compare_runs(at, [*kpis, load_kpi], [reference, other]).set_index(
@@ -440,7 +431,7 @@ def render_markdown(table: pd.DataFrame, meta: dict[str, Any]) -> str:
 
     ref, other = meta["reference"], meta["other"]
     sentences = [load_sentence(table, kpi) for kpi in KPIS]
-    load_kpi = meta.get("load_kpi") or LOAD_KPIS[-1]
+    load_kpi = meta.get("load_kpi") or LOAD_KPI
     lines = ["# The access answer against load", "", sentences[0], ""]
     lines += [f"- {s}" for s in sentences[1:] if s]
     lines += ["", f"Demand is the base need rate `{RATE}` times the factor (1.0: the "
