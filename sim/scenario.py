@@ -43,6 +43,17 @@ class InputError(ValueError):
         key_part = f"{key}{shown}: " if key else ""
         super().__init__(f"{head}{key_part}{allowed}")
 
+    def __reduce__(self):
+        """Picklable, so a worker process can hand the one line back (the sentinel for
+        "no value" is not, so it travels as a flag)."""
+        missing = self.value is _MISSING
+        return _input_error, (self.where, self.key, None if missing else self.value,
+                              self.allowed, missing)
+
+
+def _input_error(where: str, key: str, value: Any, allowed: str, missing: bool) -> InputError:
+    return InputError(where, key, _MISSING if missing else value, allowed)
+
 
 _MISSING = object()
 

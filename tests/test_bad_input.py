@@ -10,6 +10,7 @@ interpreter start-up is paid in parallel.
 from __future__ import annotations
 
 import os
+import pickle
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim.scenario import InputError, parse_override
+from sim.scenario import _MISSING, InputError, parse_override
 
 # name -> (TOML text, substrings the error message must contain)
 BAD_TOML = {
@@ -263,3 +264,14 @@ def test_cli_in_process_returns_2_with_one_line(capsys: pytest.CaptureFixture) -
     assert code == 2, f"expected main() to return 2 on bad input, got {code}"
     assert err.count("\n") == 1 and err.startswith("samenspel: error: "), (
         f"expected one 'samenspel: error:' line, got {err!r}")
+
+
+@pytest.mark.parametrize("error", [
+    InputError("--set", "wijkteam.n_professionals", -3, "must be an integer from 0 to 10_000"),
+    InputError("scenario", "", _MISSING, "unknown preset 'x'")])
+def test_a_bad_input_line_survives_a_trip_to_a_worker_process(error):
+    """Raised in a process pool, the error comes back as the same one line, not as a
+    broken pool."""
+    back = pickle.loads(pickle.dumps(error))
+    assert isinstance(back, InputError) and str(back) == str(error), \
+        f"expected {str(error)!r} back from pickling, got {str(back)!r}"
