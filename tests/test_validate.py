@@ -18,7 +18,7 @@ from sim.lab.validation import arms, bystanders, core, dutch, patterns, queues
 
 SHIFTED = "Erlang C P(wait > 0), rho0.8_c10"
 FIGURES = ("validation_queues.png", "validation_bystanders.png", "validation_dutch.png",
-           "validation_patterns.png")
+           "validation_patterns.png", "validation_load.png")
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +53,18 @@ def test_report_lists_every_check_section_and_figure(quick):
         png = (out / name).read_bytes()
         assert png.startswith(b"\x89PNG"), f"expected {name} to be a PNG beside the report"
         assert f"]({name})" in text, f"expected validation.md to show {name}"
+
+
+def test_the_answer_against_load_is_reported_with_its_sentence_and_tables(quick):
+    """The access answer against load (``samenspel load``) closes the report beside the
+    robustness study: reported, never a check."""
+    checks, out = quick
+    text = _text(out)
+    assert "## The access answer against load" in text and "### Crises per 1,000" in text, \
+        "expected the load study as a section of the report, a table per KPI beneath it"
+    assert "At factor 0.6, the nearest to your load, schiedam_walk_in minus rotterdam_vraagwijzer" \
+        in text, "expected the sentence at the study's nearest factor"
+    assert not [c for c in checks if "load" in c.group], "expected no check from the study"
 
 
 def test_dutch_figures_are_rows_beside_their_sources_and_never_checks(quick):

@@ -90,13 +90,8 @@ class LoadStudy:
     warm_start: bool = True
     experiment: Experiment | None = None
 
-    @property
-    def reference(self) -> str:
-        return self.labels[0]
-
-    @property
-    def other(self) -> str:
-        return self.labels[1]
+    reference = property(lambda self: self.labels[0])
+    other = property(lambda self: self.labels[1])
 
     def need_rate(self, factor: float) -> float:
         """The need rate a factor gives, as the sweep's lever holds it."""
@@ -424,15 +419,18 @@ def load_sentence(table: pd.DataFrame, kpi: str = KPIS[0], at: float = 1.0,
     return text + "."
 
 
-def render_markdown(table: pd.DataFrame, meta: dict[str, Any]) -> str:
-    """load.md: the answer in words, the load at every factor, a table per KPI, provenance."""
+def render_markdown(table: pd.DataFrame, meta: dict[str, Any], level: int = 1,
+                    figure: str = "load.png") -> str:
+    """load.md: the answer in words, the load at every factor, a table per KPI, provenance;
+    its title at heading ``level`` (2 inside the validation report)."""
     from ..kpis import declaration, flat_label, title
     from .stats import CONFIDENCE, fmt
 
     ref, other = meta["reference"], meta["other"]
     sentences = [load_sentence(table, kpi) for kpi in KPIS]
     load_kpi = meta.get("load_kpi") or LOAD_KPI
-    lines = ["# The access answer against load", "", sentences[0], ""]
+    marks = "#" * level
+    lines = [f"{marks} The access answer against load", "", sentences[0], ""]
     lines += [f"- {s}" for s in sentences[1:] if s]
     lines += ["", f"Demand is the base need rate `{RATE}` times the factor (1.0: the "
               f"scenarios' own, {fmt(meta['need_rate'])} a year in both). The measured load "
@@ -453,7 +451,7 @@ def render_markdown(table: pd.DataFrame, meta: dict[str, Any]) -> str:
             continue
         k = declaration(kpi)
         unit = "percentage points" if k.is_share else k.unit
-        lines += ["", f"## {title(kpi)}", "",
+        lines += ["", f"{marks}# {title(kpi)}", "",
                   f"| factor | {ref} | {other} | {other} - {ref}, {unit} (likely between) | "
                   f"{other} better in |", "|---:|---:|---:|---|---:|"]
         for r in block.to_dict("records"):
@@ -471,7 +469,7 @@ def render_markdown(table: pd.DataFrame, meta: dict[str, Any]) -> str:
               f"{meta['master_seed']}, replication seeds {meta['seeds']}. Code version "
               f"`{meta['code_version']}`; runs {meta['runs_done']} of "
               f"{meta['runs_planned']} done, {meta['runs_failed']} failed. Every run, with "
-              "its seed and scenario hash, is in runs.csv.", "", "![load](load.png)", ""]
+              "its seed and scenario hash, is in runs.csv.", "", f"![load]({figure})", ""]
     return "\n".join(lines)
 
 

@@ -116,7 +116,8 @@ def write_report(out: Path, rendered: list[tuple[Section, Rendered]], mode: str,
 
     Nothing in it depends on how the run went (wall time, resumed or not), so a resumed
     run writes the same report. ``tail`` is Markdown put after the numbered sections:
-    the robustness study, which runs and resumes its own sweep.
+    the answer against load and the robustness study, each of which runs and resumes
+    its own sweep.
     """
     import plotly.io as pio
 
@@ -177,9 +178,11 @@ def validate(out: Path, mode: str = "full", workers: int | None = None, progress
     if shift:
         raise ValueError(f"shift names no check: {sorted(shift)}")
     from .robustness import validation_section  # its own runs and resume; no pass/fail
+    from .validation.load_curve import load_section  # the same: reported, never failing
 
-    robust = validation_section(out, mode, workers, progress)
-    write_report(out, rendered, mode, version, hashes, tail=robust)
+    tail = "\n".join((load_section(out, mode, workers, progress),
+                      validation_section(out, mode, workers, progress)))
+    write_report(out, rendered, mode, version, hashes, tail=tail)
     checks = [c for _, r in rendered for c in r.checks]
     for c in checks:
         print(c.line())
