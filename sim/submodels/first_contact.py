@@ -25,6 +25,8 @@ contact answer what it can), so every one of them runs this rule:
 
 from __future__ import annotations
 
+import math
+
 from ..vocabulary import (
     COMPLEX,
     FIRST_CONTACT,
@@ -69,7 +71,7 @@ class FirstContact:
             if (need.kind != COMPLEX and need.urgency < HIGH and u[U_REFER] < self.p_connect
                     and self._connect(need, where, resource)):
                 return True
-        if need.t_sent != need.t_sent:  # the first time it is sent on: NaN
+        if math.isnan(need.t_sent):  # the first time it is sent on
             need.t_sent = m.now
         return False
 

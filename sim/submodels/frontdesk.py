@@ -12,6 +12,8 @@ first contacts a day as its hours allow (:mod:`sim.budget`), planned each mornin
 
 from __future__ import annotations
 
+import math
+
 from ..budget import time_budget
 from ..streams import expo
 from ..vocabulary import (
@@ -38,7 +40,7 @@ class FormalAccess:
     def enter(self, need: Need, step: str) -> None:
         """The resident turns to formal help: to the desk's queue, or walks in."""
         need.tried |= TRIED_FORMAL
-        if need.t_formal != need.t_formal:  # NaN: the first time
+        if math.isnan(need.t_formal):  # the first time
             need.t_formal = self.m.now
         if self.desk is not None:
             self.m.transition(need, step + ": vraagwijzer", "desk", VRAAGWIJZER)

@@ -87,7 +87,7 @@ class Outreach:
             reluctance[need.resident] *= 1.0 - self.w.outreach_reluctance_reduction
         need.route.append("found on outreach")
         need.tried |= TRIED_FORMAL
-        if need.t_formal != need.t_formal:  # NaN: the first time
+        if math.isnan(need.t_formal):  # the first time
             need.t_formal = m.now
         if not m.first_contact.settles(need, "outreach", PROFESSIONAL + j):
             m.wijkteam.arrive(need, PROFESSIONAL + j, contacted=True)

@@ -135,9 +135,9 @@ class Wijkteam:
         for k in range(n_teams):
             members = [p for p in self.professionals
                        if p.index * n_teams // max(w.n_professionals, 1) == k]
-            self.teams.append(Team(members, len(members) * self.prof_case_hours))
-        for team in self.teams:
-            team.intakes_per_day = len(team.professionals) * w.intakes_per_professional_week / 7
+            team = Team(members, len(members) * self.prof_case_hours)
+            team.intakes_per_day = len(members) * w.intakes_per_professional_week / 7
+            self.teams.append(team)
         self._team_of_prof = [k for k, t in enumerate(self.teams) for _ in t.professionals]
         n_blocks = len(model.residents.block_members)
         self._team_of_block = [b * n_teams // n_blocks for b in range(n_blocks)]
